@@ -1,0 +1,202 @@
+"""Clips for PyTorch: a Dataset over a prepared manifest, with honest train/val/test subsets.
+
+The validation subset is carved out of the training list by whole groups, so that
+model selection never looks at the test list and never sees a training scene. (The
+original chose its best checkpoint on the test list; its accuracies are optimistic.)
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import Dataset
+from torchcodec.decoders import decode_jpeg
+
+from .augment import EvalTransform, TrainTransform
+from .prepare import MANIFEST, MANIFEST_COLUMNS
+from .sampling import TemporalSample, first_frames, sample_training_frames, uniform_clips
+from .ucf101 import check_split
+
+SUBSETS = ("train", "val", "test", "trainval")
+SAMPLINGS = ("random", "first", "uniform")
+#: Groups of the training list held out for validation: the highest-numbered ones.
+DEFAULT_VAL_GROUPS = 3
+
+
+class DataNotPreparedError(FileNotFoundError):
+    """The frames or the manifest are not there; the message says which command makes them."""
+
+
+def load_manifest(root: str | Path) -> pd.DataFrame:
+    """The manifest written by `mict prepare`, checked, with a clear error when it is missing."""
+    root = Path(root)
+    path = root / MANIFEST
+    if not path.is_file():
+        raise DataNotPreparedError(
+            f"no prepared dataset at {root} ({MANIFEST} is missing). Prepare it with\n"
+            f"  mict prepare --root /path/to/UCF101 --out {root}\n"
+            f"or, for the synthetic dataset, `mict synth --out DIR` then `mict prepare --root DIR --out {root}`."
+        )
+    manifest = pd.read_csv(path)
+    missing = [c for c in MANIFEST_COLUMNS if c not in manifest.columns]
+    if missing:
+        raise ValueError(f"{path} lacks the columns {missing}; prepare the data again with `mict prepare`")
+    if manifest.empty:
+        raise ValueError(f"{path} lists no videos; did `mict prepare` fail on every video? See failures.csv")
+    return manifest
+
+
+def class_names(root: str | Path, manifest: pd.DataFrame | None = None) -> list[str]:
+    """Class names in label order (from classes.txt, else from the manifest)."""
+    path = Path(root) / "classes.txt"
+    if path.is_file():
+        return path.read_text().split()
+    manifest = load_manifest(root) if manifest is None else manifest
+    pairs = manifest[["label", "class_name"]].drop_duplicates().sort_values("label")
+    return list(pairs["class_name"])
+
+
+def validation_groups(manifest: pd.DataFrame, split: int, count: int = DEFAULT_VAL_GROUPS) -> list[int]:
+    """The `count` highest-numbered groups of split k's training list."""
+    check_split(split)
+    train_groups = sorted(manifest.loc[manifest[f"split{split}"] == "train", "group"].unique())
+    if count >= len(train_groups):
+        raise ValueError(f"cannot hold out {count} of the {len(train_groups)} training groups for validation")
+    return [int(g) for g in train_groups[len(train_groups) - count :]] if count else []
+
+
+def select_subset(manifest: pd.DataFrame, split: int, subset: str,
+                  val_groups: int = DEFAULT_VAL_GROUPS) -> pd.DataFrame:
+    """Rows of one subset: train (minus validation groups), val, test, or trainval (the whole train list)."""
+    check_split(split)
+    if subset not in SUBSETS:
+        raise ValueError(f"subset must be one of {SUBSETS}, got {subset!r}")
+    column = manifest[f"split{split}"]
+    if subset == "test":
+        rows = manifest[column == "test"]
+    else:
+        rows = manifest[column == "train"]
+        held_out = rows["group"].isin(validation_groups(manifest, split, val_groups))
+        rows = {"train": rows[~held_out], "val": rows[held_out], "trainval": rows}[subset]
+    return rows.reset_index(drop=True)
+
+
+def read_frames(folder: Path, indices: tuple[int, ...] | list[int]) -> torch.Tensor:
+    """Decode the frames `indices` (0-based) of a prepared video: uint8 T×3×H×W, channels-last.
+
+    Each distinct frame is decoded once (a looped clip repeats frames), in one batched
+    call to TorchCodec's libjpeg-turbo decoder. The decoder writes H×W×C pixels; keeping
+    that memory layout (T·H·W·C) makes the stack free and torchvision's uint8 resize
+    several times faster than on a T·C·H·W copy.
+    """
+    unique = sorted(set(indices))
+    paths = [str(folder / f"{i + 1:05d}.jpg") for i in unique]
+    try:
+        decoded = dict(zip(unique, decode_jpeg(paths), strict=True))
+    except FileNotFoundError as error:
+        raise DataNotPreparedError(f"{error.filename} is missing: prepare the data again with `mict prepare`") from None
+    return torch.stack([decoded[i].permute(1, 2, 0) for i in indices]).permute(0, 3, 1, 2)
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    """How one item was made: the video, the frames taken and the augmentation drawn."""
+
+    video: str
+    label: int
+    samples: tuple[TemporalSample, ...]
+    augmentation: object | None
+
+
+class ClipDataset(Dataset):
+    """Clips of a prepared dataset: `(clip, label)` with clip a float C×T×H×W tensor.
+
+    sampling: 'random' (training: random down-sampling 1…4, random start, looped),
+    'first' (the first `frames` frames; all of them when frames=None), or 'uniform'
+    (`clips` clips spread over the video: the item is then K×C×T×H×W).
+    Training augmentation is on for subset='train' unless `augment` says otherwise.
+
+    Randomness comes from a generator seeded by (seed, epoch, index): the same item of
+    the same epoch is the same clip whichever DataLoader worker makes it, workers never
+    repeat each other, and a resumed run sees the same clips. Call `set_epoch` each epoch.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        split: int = 1,
+        subset: str = "train",
+        frames: int | None = 16,
+        *,
+        crop_size: int = 160,
+        base_size: int = 192,
+        sampling: str | None = None,
+        clips: int = 1,
+        augment: bool | None = None,
+        hflip: bool = True,
+        max_step: int = 4,
+        val_groups: int = DEFAULT_VAL_GROUPS,
+        seed: int = 0,
+        return_info: bool = False,
+    ):
+        self.root = Path(root)
+        self.manifest = load_manifest(self.root)
+        self.classes = class_names(self.root, self.manifest)
+        self.split, self.subset = split, subset
+        self.videos = select_subset(self.manifest, split, subset, val_groups)
+        if self.videos.empty:
+            raise ValueError(f"split {split} has no {subset!r} videos in {self.root / MANIFEST}")
+        self.sampling = sampling or ("random" if subset == "train" else "first")
+        if self.sampling not in SAMPLINGS:
+            raise ValueError(f"sampling must be one of {SAMPLINGS}, got {self.sampling!r}")
+        if frames is None and self.sampling != "first":
+            raise ValueError("frames=None (whole videos) only works with sampling='first'")
+        self.frames, self.clips, self.max_step = frames, clips, max_step
+        augment = subset == "train" if augment is None else augment
+        self.transform = (TrainTransform(crop_size, base_size, hflip=hflip) if augment
+                          else EvalTransform(crop_size, base_size))
+        self.seed, self.epoch, self.return_info = seed, 0, return_info
+        self._labels = self.videos["label"].to_numpy()
+        self._n_frames = self.videos["n_frames"].to_numpy()
+        self._folders = [self.root / d for d in self.videos["frames_dir"]]
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self._labels
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def generator(self, index: int) -> torch.Generator:
+        seed = np.random.SeedSequence([self.seed, self.epoch, index]).generate_state(1, dtype=np.uint64)[0]
+        return torch.Generator().manual_seed(int(seed))
+
+    def temporal_samples(self, index: int, generator: torch.Generator) -> list[TemporalSample]:
+        n = int(self._n_frames[index])
+        if self.sampling == "random":
+            return [sample_training_frames(n, self.frames, generator, self.max_step)]
+        if self.sampling == "first":
+            return [first_frames(n, self.frames)]
+        return uniform_clips(n, self.frames, self.clips)
+
+    def __getitem__(self, index: int):
+        generator = self.generator(index)
+        samples = self.temporal_samples(index, generator)
+        augmentation, clips = None, []
+        for sample in samples:
+            frames = read_frames(self._folders[index], sample.indices)
+            if augmentation is None:
+                clip, augmentation = self.transform(frames, generator)
+            else:  # the K clips of one training video share one augmentation
+                clip = self.transform.apply(frames, augmentation)
+            clips.append(clip)
+        clip = clips[0] if self.sampling != "uniform" else torch.stack(clips)
+        label = int(self._labels[index])
+        if self.return_info:
+            return clip, label, ClipInfo(self.videos["video"].iloc[index], label, tuple(samples), augmentation)
+        return clip, label

@@ -1,0 +1,286 @@
+"""A synthetic action dataset, written in UCF-101's exact layout, that needs temporal modelling.
+
+Every class is a motion (move left, rotate clockwise, zoom in, …). Everything a single
+frame shows (background texture, shape, colour, size, position) is drawn independently
+of the class, so one frame cannot tell the class: a network has to compare frames.
+
+As in UCF-101, a *group* fixes the scene (texture, shape, colour) the way a UCF-101 group
+fixes the actor and the place, and split k tests on groups 7k−6 … 7k. A random split
+would put clips of one scene on both sides and let a network classify scenes, not motions.
+
+`mict synth --out DIR` writes DIR/UCF-101/<Class>/v_<Class>_gGG_cCC.avi (PyAV, MPEG-4)
+and DIR/ucfTrainTestlist/ (classInd, trainlist0k, testlist0k; CRLF like the originals),
+so that `mict prepare` and everything after it run unchanged.
+"""
+
+import math
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image, ImageDraw
+from tqdm.auto import tqdm
+
+from .ucf101 import CLASS_INDEX, LIST_DIR, SPLITS, VIDEO_DIR, groups_tested_in
+
+FPS = 25
+# The class catalogue, in classInd order (UCF-101 sorts its classes case-insensitively).
+MOTION_CLASSES = (
+    "BounceUpDown",
+    "MoveDown",
+    "MoveLeft",
+    "MoveRight",
+    "MoveUp",
+    "RotateAnticlockwise",
+    "RotateClockwise",
+    "SwingSideways",
+    "ZoomIn",
+    "ZoomOut",
+)
+
+# Asymmetric polygons (unit radius): a rotation or a reversal of any of them is visible.
+SHAPES = {
+    "L": [(-0.5, -1.0), (-0.05, -1.0), (-0.05, 0.45), (0.7, 0.45), (0.7, 0.95), (-0.5, 0.95)],
+    "F": [(-0.55, -1.0), (0.75, -1.0), (0.75, -0.6), (-0.1, -0.6), (-0.1, -0.15), (0.5, -0.15),
+          (0.5, 0.25), (-0.1, 0.25), (-0.1, 1.0), (-0.55, 1.0)],
+    "arrow": [(-1.0, -0.28), (0.25, -0.28), (0.25, -0.7), (1.0, 0.0), (0.25, 0.7), (0.25, 0.28), (-1.0, 0.28)],
+    "flag": [(-0.7, -1.0), (0.9, -0.55), (-0.3, -0.1), (-0.3, 1.0), (-0.7, 1.0)],
+    "T": [(-0.9, -1.0), (0.9, -1.0), (0.9, -0.55), (0.22, -0.55), (0.22, 1.0), (-0.22, 1.0),
+          (-0.22, -0.55), (-0.9, -0.55)],
+    "boot": [(-0.55, -1.0), (-0.05, -1.0), (-0.05, 0.35), (0.9, 0.35), (0.9, 1.0), (-0.55, 1.0)],
+}
+
+JITTER_MARGIN = 3  # pixels of camera shake on each side
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """What `mict synth` generates; the defaults are the course's dataset."""
+
+    classes: tuple[str, ...] = MOTION_CLASSES
+    groups: int = 25
+    clips_per_group: tuple[int, int] = (4, 5)  # inclusive range, drawn per class and group
+    frames: tuple[int, int] = (40, 100)  # inclusive range of video lengths
+    width: int = 128
+    height: int = 96
+    seed: int = 0
+
+    def __post_init__(self):
+        unknown = sorted(set(self.classes) - set(MOTION_CLASSES))
+        if unknown:
+            raise ValueError(f"unknown synthetic classes {unknown}; choose from {list(MOTION_CLASSES)}")
+        if self.groups < 21:
+            raise ValueError(f"groups must be at least 21 (split 3 tests on groups 15–21), got {self.groups}")
+        if not 1 <= self.clips_per_group[0] <= self.clips_per_group[1]:
+            raise ValueError(f"clips_per_group must be a range 1 ≤ low ≤ high, got {self.clips_per_group}")
+        if not 16 <= self.frames[0] <= self.frames[1]:
+            raise ValueError(f"frames must be a range 16 ≤ low ≤ high, got {self.frames}")
+        if self.width < 48 or self.height < 48 or self.width % 2 or self.height % 2:
+            raise ValueError(f"frame size must be even and at least 48×48, got {self.width}×{self.height}")
+
+
+@dataclass(frozen=True)
+class VideoSpec:
+    class_name: str
+    group: int
+    clip: int
+    n_frames: int
+
+    @property
+    def video(self) -> str:
+        return f"{self.class_name}/v_{self.class_name}_g{self.group:02d}_c{self.clip:02d}"
+
+
+def _rng(config: SynthConfig, *keys: int) -> np.random.Generator:
+    return np.random.default_rng([config.seed, *keys])
+
+
+def video_specs(config: SynthConfig) -> list[VideoSpec]:
+    """Every video of the dataset, in a fixed order, with its length."""
+    specs = []
+    for class_name in config.classes:
+        class_key = MOTION_CLASSES.index(class_name)
+        for group in range(1, config.groups + 1):
+            rng = _rng(config, class_key, group)
+            n_clips = int(rng.integers(config.clips_per_group[0], config.clips_per_group[1] + 1))
+            for clip in range(1, n_clips + 1):
+                n_frames = int(rng.integers(config.frames[0], config.frames[1] + 1))
+                specs.append(VideoSpec(class_name, group, clip, n_frames))
+    return specs
+
+
+# --- The scene: what a group fixes ------------------------------------------------------------
+
+def _scene(config: SynthConfig, class_name: str, group: int) -> dict:
+    """Background texture, shape and colour of one group: drawn the same way for every class."""
+    rng = _rng(config, 1000 + MOTION_CLASSES.index(class_name), group)
+    h, w = config.height + 2 * JITTER_MARGIN, config.width + 2 * JITTER_MARGIN
+    blobs = rng.uniform(40, 215, size=(4, 5, 3)).astype(np.uint8)
+    texture = np.asarray(Image.fromarray(blobs).resize((w, h), Image.BICUBIC), dtype=np.float32)
+    yy, xx = np.mgrid[0:h, 0:w]
+    angle, period = rng.uniform(0, math.pi), rng.uniform(5, 14)
+    stripes = np.sin(2 * math.pi * (xx * math.cos(angle) + yy * math.sin(angle)) / period)
+    texture += rng.uniform(8, 22) * stripes[..., None] * rng.uniform(0.3, 1.0, size=3)
+    # A shape colour far enough from the background's mean for the shape to stand out.
+    background = texture.mean(axis=(0, 1))
+    while True:
+        colour = rng.uniform(0, 255, size=3)
+        if np.abs(colour - background).mean() > 70:
+            break
+    return {
+        "texture": np.clip(texture, 0, 255).astype(np.uint8),
+        "shape": list(SHAPES)[int(rng.integers(len(SHAPES)))],
+        "colour": tuple(int(c) for c in colour),
+    }
+
+
+# --- The motion: what the class fixes ---------------------------------------------------------
+
+def _trajectory(class_name: str, n: int, width: int, height: int, rng: np.random.Generator) -> dict:
+    """Per-frame centre (x, y), angle (radians) and scale of the shape for one clip."""
+    t = np.arange(n, dtype=np.float64)
+    x_lo, x_hi, y_lo, y_hi = 0.2 * width, 0.8 * width, 0.2 * height, 0.8 * height
+    x = np.full(n, rng.uniform(x_lo, x_hi))
+    y = np.full(n, rng.uniform(y_lo, y_hi))
+    angle = np.full(n, rng.uniform(0, 2 * math.pi))
+    scale = np.ones(n)
+    if class_name.startswith("Move"):
+        horizontal = class_name in ("MoveLeft", "MoveRight")
+        lo, hi = (x_lo, x_hi) if horizontal else (y_lo, y_hi)
+        # 0.6–1.2 pixels a frame, slower only where a long video would leave the frame
+        distance = min(rng.uniform(0.6, 1.2) * (n - 1), 0.95 * (hi - lo))
+        start = rng.uniform(lo, hi - distance)
+        path = start + distance * t / (n - 1)
+        if class_name in ("MoveLeft", "MoveUp"):
+            path = path[::-1].copy()
+        if horizontal:
+            x = path
+        else:
+            y = path
+    elif class_name.startswith("Rotate"):
+        speed = math.radians(rng.uniform(3.0, 7.0))
+        angle = angle + (1 if class_name == "RotateClockwise" else -1) * speed * t
+    elif class_name.startswith("Zoom"):
+        # 1.2–2.5 % larger (or smaller) a frame, at most a factor e^1.1 over the video
+        log_ratio = min(rng.uniform(0.012, 0.025) * (n - 1), 1.1) * (1 if class_name == "ZoomIn" else -1)
+        scale = np.exp(log_ratio * (t / (n - 1) - 0.5))
+    elif class_name == "SwingSideways":
+        amplitude, period = rng.uniform(0.12, 0.22) * width, rng.uniform(12, 24)
+        centre = rng.uniform(x_lo + amplitude, x_hi - amplitude)
+        x = centre + amplitude * np.sin(2 * math.pi * t / period + rng.uniform(0, 2 * math.pi))
+    elif class_name == "BounceUpDown":
+        amplitude, period = rng.uniform(0.2, 0.35) * height, rng.uniform(12, 24)
+        floor = rng.uniform(y_lo + amplitude, y_hi)
+        y = floor - amplitude * np.abs(np.sin(math.pi * t / period + rng.uniform(0, math.pi)))
+    else:
+        raise ValueError(f"no motion defined for class {class_name!r}")
+    return {"x": x, "y": y, "angle": angle, "scale": scale}
+
+
+def render_video(config: SynthConfig, spec: VideoSpec) -> np.ndarray:
+    """The frames of one video: T×H×W×3 uint8, identical for the same config and spec."""
+    scene = _scene(config, spec.class_name, spec.group)
+    rng = _rng(config, 2000 + MOTION_CLASSES.index(spec.class_name), spec.group, spec.clip)
+    w, h, n = config.width, config.height, spec.n_frames
+    path = _trajectory(spec.class_name, n, w, h, rng)
+    radius = rng.uniform(0.12, 0.18) * h
+    noise_sigma = rng.uniform(2.0, 6.0)
+    shake = np.clip(np.cumsum(rng.integers(-1, 2, size=(n, 2)), axis=0), -JITTER_MARGIN, JITTER_MARGIN)
+    polygon = np.array(SHAPES[scene["shape"]])
+    supersample = 2
+    frames = np.empty((n, h, w, 3), dtype=np.uint8)
+    for i in range(n):
+        dx, dy = int(shake[i, 0]), int(shake[i, 1])
+        m = JITTER_MARGIN
+        background = scene["texture"][m + dy : m + dy + h, m + dx : m + dx + w].astype(np.float32)
+        c, s = math.cos(path["angle"][i]), math.sin(path["angle"][i])
+        r = radius * path["scale"][i]
+        points = polygon @ np.array([[c, s], [-s, c]]) * r + (path["x"][i] + dx, path["y"][i] + dy)
+        mask = Image.new("L", (w * supersample, h * supersample), 0)
+        ImageDraw.Draw(mask).polygon([tuple(p) for p in points * supersample], fill=255)
+        alpha = np.asarray(mask.resize((w, h), Image.BOX), dtype=np.float32)[..., None] / 255.0
+        frame = background * (1 - alpha) + np.array(scene["colour"], dtype=np.float32) * alpha
+        frame += rng.standard_normal(size=frame.shape, dtype=np.float32) * noise_sigma
+        frames[i] = np.clip(frame, 0, 255).astype(np.uint8)
+    return frames
+
+
+def write_avi(path: Path, frames: np.ndarray, fps: int = FPS) -> None:
+    """Encode T×H×W×3 uint8 frames as an MPEG-4 AVI (UCF-101's container), atomically."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with av.open(str(tmp), mode="w", format="avi") as container:
+        stream = container.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height = frames.shape[2], frames.shape[1]
+        stream.pix_fmt = "yuv420p"
+        stream.bit_rate = 2_000_000
+        stream.thread_count = 1  # a single encoder thread keeps the bytes deterministic
+        for array in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(array, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    os.replace(tmp, path)
+
+
+def _generate_one(job: tuple[SynthConfig, VideoSpec, str]) -> str:
+    config, spec, out = job
+    path = Path(out) / VIDEO_DIR / f"{spec.video}.avi"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_avi(path, render_video(config, spec))
+    return spec.video
+
+
+def _write_text_atomically(path: Path, lines: list[str]) -> None:
+    """CRLF line endings, as in the official lists."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes("".join(f"{line}\r\n" for line in lines).encode())
+    os.replace(tmp, path)
+
+
+def write_split_lists(config: SynthConfig, specs: list[VideoSpec], out: Path) -> None:
+    """classInd.txt and, per split, trainlist0k.txt (with 1-based labels) and testlist0k.txt (without)."""
+    lists = out / LIST_DIR
+    lists.mkdir(parents=True, exist_ok=True)
+    classes = sorted(config.classes, key=str.lower)
+    index = {name: i + 1 for i, name in enumerate(classes)}
+    _write_text_atomically(lists / CLASS_INDEX, [f"{index[name]} {name}" for name in classes])
+    ordered = sorted(specs, key=lambda s: (index[s.class_name], s.group, s.clip))
+    for split in SPLITS:
+        tested = set(groups_tested_in(split))
+        train = [f"{s.video}.avi {index[s.class_name]}" for s in ordered if s.group not in tested]
+        test = [f"{s.video}.avi" for s in ordered if s.group in tested]
+        _write_text_atomically(lists / f"trainlist{split:02d}.txt", train)
+        _write_text_atomically(lists / f"testlist{split:02d}.txt", test)
+
+
+def generate_dataset(out: str | Path, config: SynthConfig = SynthConfig(), workers: int | None = None,
+                     progress: bool = True) -> dict:
+    """Write the whole dataset under `out`; resumable (existing videos are kept) and deterministic."""
+    out = Path(out)
+    specs = video_specs(config)
+    workers = workers or min(len(specs), os.cpu_count() or 1)
+    jobs = [(config, spec, str(out)) for spec in specs]
+    bar = tqdm(total=len(jobs), desc="synthesising videos", unit="video", disable=not progress)
+    if workers == 1:
+        for job in jobs:
+            _generate_one(job)
+            bar.update()
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for _ in pool.map(_generate_one, jobs, chunksize=8):
+                bar.update()
+    bar.close()
+    write_split_lists(config, specs, out)
+    (out / "synth_config.json").write_text(_config_json(config))
+    return {"videos": len(specs), "frames": sum(s.n_frames for s in specs), "classes": len(config.classes),
+            "out": str(out)}
+
+
+def _config_json(config: SynthConfig) -> str:
+    import json
+
+    return json.dumps(asdict(config), indent=2) + "\n"

@@ -1,0 +1,174 @@
+"""Clip sampling, clip-consistent augmentation and the ClipDataset."""
+
+import numpy as np
+import pytest
+import torch
+import torchvision.transforms.v2.functional as TF
+from torch.utils.data import DataLoader
+
+from mict.data import (
+    ClipDataset,
+    DataNotPreparedError,
+    EvalTransform,
+    TrainTransform,
+    denormalize,
+    first_frames,
+    normalize,
+    sample_training_frames,
+    select_subset,
+    uniform_clips,
+)
+from mict.data.dataset import load_manifest
+
+
+def test_training_sampling_downsamples_then_takes_consecutive_frames():
+    generator = torch.Generator().manual_seed(0)
+    steps = set()
+    for _ in range(200):
+        sample = sample_training_frames(100, 16, generator)
+        steps.add(sample.step)
+        assert len(sample) == 16 and not sample.looped
+        assert all(b - a == sample.step for a, b in zip(sample.indices, sample.indices[1:], strict=False))
+        assert sample.start % sample.step == 0 and sample.indices[-1] < 100
+    assert steps == {1, 2, 3, 4}
+
+
+def test_training_sampling_loops_a_short_sequence():
+    generator = torch.Generator().manual_seed(1)
+    sample = sample_training_frames(5, 16, generator, max_step=1)
+    assert sample.looped and sample.indices == (0, 1, 2, 3, 4) * 3 + (0,)
+
+
+def test_test_sampling_first_frames_and_uniform_clips():
+    assert first_frames(50, 16).indices == tuple(range(16))
+    assert first_frames(40).indices == tuple(range(40))  # the whole video
+    assert first_frames(10, 16).indices == tuple(range(10)) + tuple(range(6))
+    clips = uniform_clips(100, 16, 5)
+    assert [c.start for c in clips] == [0, 21, 42, 63, 84]
+    assert clips[-1].indices[-1] == 99 and all(len(c) == 16 for c in clips)
+    assert [c.start for c in uniform_clips(10, 16, 3)] == [0, 0, 0]
+    with pytest.raises(ValueError, match="at least one frame"):
+        first_frames(0, 16)
+
+
+def _static_clip(frames=8, height=72, width=96):
+    generator = torch.Generator().manual_seed(0)
+    frame = torch.randint(0, 256, (1, 3, height, width), dtype=torch.uint8, generator=generator)
+    return frame.expand(frames, -1, -1, -1).contiguous()
+
+
+def test_every_frame_of_a_clip_gets_the_same_transform():
+    transform = TrainTransform(crop_size=64, base_size=72)
+    generator = torch.Generator().manual_seed(3)
+    for _ in range(20):
+        out, params = transform(_static_clip(), generator)
+        assert out.shape == (3, 8, 64, 64)
+        assert (out == out[:, :1]).all(), params  # identical frames stay identical
+
+
+def test_augmentation_applies_the_drawn_parameters_to_each_frame():
+    transform = TrainTransform(crop_size=64, base_size=72)
+    generator = torch.Generator().manual_seed(5)
+    clip = torch.randint(0, 256, (4, 3, 72, 96), dtype=torch.uint8, generator=generator)
+    params = transform.draw(generator, 72, 96)
+    out = transform.apply(clip, params, normalized=False)
+    top, left, h, w = params.box
+    for t in range(4):
+        frame = TF.horizontal_flip(clip[t]) if params.flip else clip[t]
+        frame = TF.resized_crop(frame, top, left, h, w, [64, 64], antialias=True)
+        frame = TF.to_dtype(frame, torch.float32, scale=True)
+        frame = TF.adjust_contrast(TF.adjust_brightness(TF.adjust_saturation(frame, params.saturation),
+                                                        params.brightness), params.contrast)
+        torch.testing.assert_close(out[t], frame)
+
+
+def test_augmentation_draws_cover_the_original_choices():
+    transform = TrainTransform(crop_size=160, base_size=192)
+    generator = torch.Generator().manual_seed(0)
+    draws = [transform.draw(generator, 192, 256) for _ in range(400)]
+    assert {d.position for d in draws} == {"center", "top_left", "top_right", "bottom_left", "bottom_right"}
+    assert {d.box[2] for d in draws} == {128, 144, 160, 176, 192}
+    assert {d.box[3] for d in draws} == {128, 144, 160, 176, 192}
+    assert {d.flip for d in draws} == {True, False}
+    for name in ("saturation", "brightness", "contrast"):
+        values = [getattr(d, name) for d in draws]
+        assert 0.5 <= min(values) < 0.6 and 1.4 < max(values) <= 1.5
+    corner = next(d for d in draws if d.position == "bottom_right")
+    assert corner.box[0] + corner.box[2] == 192 and corner.box[1] + corner.box[3] == 256
+    assert not any(d.flip for d in (TrainTransform(hflip=False).draw(generator, 192, 256) for _ in range(50)))
+
+
+def test_eval_transform_is_a_centre_crop_of_the_base_size_and_normalisation_inverts():
+    clip = torch.randint(0, 256, (3, 3, 240, 320), dtype=torch.uint8)
+    out = EvalTransform(crop_size=160, base_size=192).apply(clip)
+    assert out.shape == (3, 3, 160, 160)
+    base = TF.resize(clip, [192, 256], antialias=True)
+    expected = normalize(base[..., 16:176, 48:208])
+    torch.testing.assert_close(out, expected)
+    round_trip = denormalize(normalize(clip))
+    assert (round_trip.int() - clip.int()).abs().max() <= 1
+
+
+def test_validation_and_test_share_no_group(prepared_root):
+    manifest = load_manifest(prepared_root)
+    for split in (1, 2, 3):
+        subsets = {s: select_subset(manifest, split, s) for s in ("train", "val", "test", "trainval")}
+        groups = {s: set(rows["group"]) for s, rows in subsets.items()}
+        assert not groups["val"] & groups["test"]
+        assert not groups["val"] & groups["train"]
+        assert not groups["train"] & groups["test"]
+        assert groups["val"] and groups["val"] <= groups["trainval"]
+        assert len(subsets["train"]) + len(subsets["val"]) == len(subsets["trainval"])
+    assert sorted(select_subset(manifest, 1, "val")["group"].unique()) == [19, 20, 21]
+
+
+def test_dataset_items_are_deterministic_per_seed_epoch_and_index(prepared_root):
+    dataset = ClipDataset(prepared_root, split=1, subset="train", frames=8, crop_size=32, base_size=36)
+    first = dataset[3][0]
+    assert first.shape == (3, 8, 32, 32) and first.dtype == torch.float32
+    assert torch.equal(first, dataset[3][0])
+    dataset.set_epoch(1)
+    assert not torch.equal(first, dataset[3][0])
+    other_seed = ClipDataset(prepared_root, split=1, subset="train", frames=8, crop_size=32, base_size=36, seed=1)
+    assert not torch.equal(first, other_seed[3][0])
+
+
+def test_dataloader_workers_do_not_repeat_draws_and_match_a_single_process(prepared_root):
+    dataset = ClipDataset(prepared_root, split=1, subset="train", frames=8, crop_size=32, base_size=36,
+                          return_info=False)
+    single = torch.cat([clip for clip, _ in DataLoader(dataset, batch_size=4)])
+    parallel = torch.cat([clip for clip, _ in DataLoader(dataset, batch_size=4, num_workers=2)])
+    torch.testing.assert_close(single, parallel)
+    flat = single.flatten(1)
+    distinct = {tuple(np.round(row[:64].numpy(), 4)) for row in flat}
+    assert len(distinct) == len(flat)
+
+
+def test_dataset_exposes_what_was_sampled(prepared_root):
+    dataset = ClipDataset(prepared_root, split=1, subset="train", frames=8, crop_size=32, base_size=36,
+                          return_info=True)
+    clip, label, info = dataset[0]
+    assert info.video == dataset.videos["video"].iloc[0] and info.label == label
+    assert len(info.samples) == 1 and len(info.samples[0].indices) == 8
+    assert info.augmentation.position in ("center", "top_left", "top_right", "bottom_left", "bottom_right")
+
+
+def test_test_subset_samplings(prepared_root):
+    first = ClipDataset(prepared_root, split=2, subset="test", frames=16, crop_size=32, base_size=36)
+    assert first.sampling == "first" and first[0][0].shape == (3, 16, 32, 32)
+    whole = ClipDataset(prepared_root, split=2, subset="test", frames=None, crop_size=32, base_size=36)
+    assert whole[0][0].shape[1] == whole.videos["n_frames"].iloc[0]
+    uniform = ClipDataset(prepared_root, split=2, subset="test", frames=8, crop_size=32, base_size=36,
+                          sampling="uniform", clips=3)
+    assert uniform[0][0].shape == (3, 3, 8, 32, 32)
+
+
+def test_dataset_errors_are_explained(prepared_root, tmp_path):
+    with pytest.raises(DataNotPreparedError, match="mict prepare"):
+        ClipDataset(tmp_path)
+    with pytest.raises(ValueError, match="split must be 1, 2 or 3"):
+        ClipDataset(prepared_root, split=4)
+    with pytest.raises(ValueError, match="subset must be one of"):
+        ClipDataset(prepared_root, subset="validation")
+    with pytest.raises(ValueError, match="only works with sampling='first'"):
+        ClipDataset(prepared_root, subset="train", frames=None)

@@ -353,3 +353,67 @@ def prepare_throughput(root: str | Path, *, workers: int = 2, size: tuple[int, i
     table["frames_per_s"] = table["frames"] / table["seconds"]
     table.attrs["input"] = f"{len(videos)} videos under {root}"
     return table
+
+
+# --- Training -------------------------------------------------------------------------------------
+
+def training_throughput(config, *, steps: int = 20, warmup: int = 3) -> pd.DataFrame:
+    """Where a training step's time goes: the model alone (random clips), the data loader
+    alone, and both together as `mict train` runs them; clips/s for each.
+
+    The slower of the first two is the bottleneck; the third shows what overlap achieves.
+    """
+    from itertools import islice
+
+    from .data import ClipDataset
+    from .models import get_model
+    from .train import ensure_data, make_loader
+
+    root = ensure_data(config, progress=False)
+    dataset = ClipDataset(root, subset="train", frames=config.frames, crop_size=config.crop_size,
+                          base_size=config.base_size, hflip=config.hflip, crop_scales=config.crop_scales,
+                          colour_jitter=config.colour_jitter, max_step=config.max_step, seed=config.seed)
+    model = get_model(config.model, num_classes=len(dataset.classes), **{**config.model_options(),
+                                                                          "pretrained": False}).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    batch = config.batch_size
+    loader = make_loader(dataset, batch, torch.utils.data.RandomSampler(dataset, replacement=True,
+                                                                          num_samples=batch * (steps + warmup)),
+                         config.workers, torch.device("cpu"), drop_last=True)
+
+    def step(clips, labels):
+        optimizer.zero_grad(set_to_none=True)
+        nn.functional.cross_entropy(model(clips), labels).backward()
+        optimizer.step()
+
+    clips = torch.randn(batch, 3, config.frames, config.crop_size, config.crop_size)
+    labels = torch.randint(0, len(dataset.classes), (batch,))
+    for _ in range(warmup):
+        step(clips, labels)
+    model_only = batch * steps / _seconds(lambda: [step(clips, labels) for _ in range(steps)])
+
+    def load_only():
+        for _ in islice(iter(loader), warmup, None):
+            pass
+    loader_only = batch * steps / _seconds(load_only)
+
+    def both():
+        for clips_, labels_ in islice(iter(loader), warmup, None):
+            step(clips_, labels_)
+    together = batch * steps / _seconds(both)
+    rows = [
+        {"measure": "model step only (random clips)", "clips_per_s": model_only},
+        {"measure": f"data loader only ({config.workers} workers)", "clips_per_s": loader_only},
+        {"measure": "training loop (both)", "clips_per_s": together},
+    ]
+    table = pd.DataFrame(rows)
+    table.attrs["bottleneck"] = "model" if model_only < loader_only else "data loader"
+    table.attrs["input"] = (f"{config.model} width {config.width}, batch {batch} × 3×{config.frames}×"
+                            f"{config.crop_size}×{config.crop_size}, {torch.get_num_threads()} threads")
+    return table
+
+
+def _seconds(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start

@@ -2,6 +2,9 @@
 
 import argparse
 import sys
+from pathlib import Path
+
+import torch
 
 
 def _speed(args: argparse.Namespace) -> int:
@@ -98,6 +101,138 @@ def _bench_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+TRAIN_HELP = {
+    "data": "prepared dataset (default: the profile's; quick generates the synthetic one when missing)",
+    "batch_size": "global batch, split over processes and accumulation steps",
+    "accumulation": "micro-batches per optimiser step (gradient accumulation)",
+    "lr_steps": "epochs at which a step/multistep schedule divides the lr by 1/lr_gamma",
+    "pretrained": "true (ImageNet), false, or a path to weights",
+    "amp": "mixed precision on CUDA: auto (bf16 if supported, else fp16), bf16, fp16, off",
+    "out": "run folder (default: build/runs/<model>-<config hash>)",
+    "workers": "DataLoader worker processes",
+}
+
+
+def _pretrained(text: str) -> bool | str:
+    lowered = text.lower()
+    if lowered in ("true", "yes", "1", "imagenet"):
+        return True
+    if lowered in ("false", "no", "0", "none"):
+        return False
+    return text
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field; unset flags keep the profile's value."""
+    import dataclasses
+
+    from .config import AMP_MODES, OPTIMIZERS, SCHEDULES, TrainConfig
+    from .models import TEMPORAL_KERNELS, list_models
+
+    choices = {"model": list_models(), "optimizer": OPTIMIZERS, "schedule": SCHEDULES, "amp": AMP_MODES,
+               "version": ["v1", "v2"], "temporal_kernel": TEMPORAL_KERNELS, "split": [1, 2, 3]}
+    for f in dataclasses.fields(TrainConfig):
+        if f.name in ("profile", "extra"):
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        default = TrainConfig.__dataclass_fields__[f.name].default
+        help_text = TRAIN_HELP.get(f.name)
+        if f.name in ("lr_steps", "crop_scales"):
+            parser.add_argument(flag, type=int, nargs="+", help=help_text)
+        elif f.name == "pretrained":
+            parser.add_argument(flag, type=_pretrained, help=help_text)
+        elif isinstance(default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            kind = type(default) if default is not None else str
+            parser.add_argument(flag, type=kind, choices=choices.get(f.name), help=help_text)
+
+
+def _config_from_args(args: argparse.Namespace):
+    import dataclasses
+
+    from .config import TrainConfig, make_config
+
+    overrides = {f.name: getattr(args, f.name, None) for f in dataclasses.fields(TrainConfig)
+                 if f.name not in ("profile", "extra")}
+    return make_config(args.profile, **overrides)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+    from .train import Trainer, TrainingDiverged, load_trained_model
+
+    config = _config_from_args(args)
+    try:
+        trainer = Trainer(config, resume=args.resume, overwrite=args.overwrite, progress=not args.no_progress)
+        result = trainer.fit()
+    except TrainingDiverged as error:
+        print(f"mict train: {error}", file=sys.stderr)
+        return 1
+    if not trainer.context.is_main:
+        return 0
+    best = f"best validation top-1 {result.best_val_top1:.1f}% at epoch {result.best_epoch}; " if (
+        result.best_val_top1 is not None) else ""
+    print(f"finished: {best}checkpoints in {result.run_dir}")
+    if not args.no_test:
+        model = load_trained_model(result.best_checkpoint, trainer.device)[0]
+        evaluation = evaluate(model, trainer.train_set.root, split=config.split, frames=config.frames,
+                              crop_size=config.crop_size, base_size=config.base_size, device=trainer.device,
+                              workers=config.workers, progress=not args.no_progress)
+        print(f"test split {config.split}, first {config.frames} frames: top-1 {evaluation.summary['top1']:.1f}%  "
+              f"top-5 {evaluation.summary['top5']:.1f}%  ({evaluation.summary['videos']} videos)")
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    from .config import make_config
+    from .data.dataset import class_names
+    from .evaluate import evaluate_all
+    from .models import get_model, load_checkpoint
+    from .train import load_trained_model
+
+    checkpoint = Path(args.checkpoint)
+    if not checkpoint.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {checkpoint}")
+    meta = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    if "config" in meta:
+        model, config, _ = load_trained_model(checkpoint)
+        root = args.data or config.data_root()
+        crop, base = args.crop_size or config.crop_size, args.base_size or config.base_size
+        split, frames = args.split or config.split, args.frames or config.frames
+    else:  # an original MiCT-Net-PyTorch checkpoint: the flags describe the architecture
+        config = make_config("full")
+        root = args.data or config.data_root()
+        classes = class_names(root)
+        options = {"version": args.version, "temporal_kernel": args.temporal_kernel} if (
+            args.model.startswith("mict")) else {}
+        model = get_model(args.model, num_classes=len(classes), width=args.width, **options)
+        load_checkpoint(model, checkpoint)
+        crop, base, split, frames = args.crop_size or 160, args.base_size or 192, args.split or 1, args.frames or 16
+    long_frames = tuple(int(n) for n in args.long.split(",")) if args.long else ()
+    table, evaluations = evaluate_all(model, root, frames=frames, long_frames=long_frames, clips=args.clips,
+                                      split=split, subset=args.subset, crop_size=crop, base_size=base,
+                                      batch_size=args.batch_size, device=args.device, workers=args.workers)
+    out = Path(args.out) if args.out else checkpoint.parent / f"eval-split{split}-{args.subset}"
+    for evaluation in evaluations:
+        evaluation.save(out)
+    table.to_csv(out / "summary.csv", index=False)
+    print(f"{checkpoint} on split {split} ({args.subset}):")
+    print(table.to_string(index=False, float_format="{:.1f}".format))
+    print(f"predictions, per-class accuracy and confusion matrices in {out}")
+    return 0
+
+
+def _bench_train(args: argparse.Namespace) -> int:
+    from .bench import training_throughput
+
+    table = training_throughput(_config_from_args(args), steps=args.steps)
+    print(table.attrs["input"])
+    print(table.to_string(index=False, float_format="{:.1f}".format))
+    print(f"bottleneck: {table.attrs['bottleneck']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .models import TEMPORAL_KERNELS, list_models
 
@@ -168,6 +303,53 @@ def build_parser() -> argparse.ArgumentParser:
     bench_prepare.add_argument("--root", help="holds UCF-101/ and the lists (default: generate UCF-sized videos)")
     bench_prepare.add_argument("--workers", type=int, default=2)
     bench_prepare.set_defaults(run=_bench_prepare)
+
+    train = commands.add_parser(
+        "train", help="train a model (default: the quick profile on the synthetic dataset)",
+        description="Train with the quick profile (CPU, synthetic data, minutes) or the full profile (the "
+                    "original's UCF-101 recipe). Under `torchrun --nproc_per_node=N -m mict train` it runs "
+                    "DistributedDataParallel.")
+    train.add_argument("--profile", choices=["quick", "full"], default="quick")
+    _add_config_flags(train)
+    train.add_argument("--resume", action="store_true", help="continue the run in the output folder")
+    train.add_argument("--overwrite", action="store_true", help="replace the run in the output folder")
+    train.add_argument("--no-test", action="store_true", help="skip the test-split evaluation at the end")
+    train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    train.set_defaults(run=_train)
+
+    bench_train = commands.add_parser(
+        "bench-train", help="training clips/s: the model alone, the data loader alone, and both",
+        description="Find the bottleneck of a training configuration (default: the quick profile).")
+    bench_train.add_argument("--profile", choices=["quick", "full"], default="quick")
+    _add_config_flags(bench_train)
+    bench_train.add_argument("--steps", type=int, default=20)
+    bench_train.set_defaults(run=_bench_train)
+
+    test = commands.add_parser(
+        "test", help="evaluate a checkpoint: clip, long-clip and multi-clip video accuracy",
+        description="Evaluate a checkpoint of this project, or of the original implementation (then describe "
+                    "its architecture with --model/--version/--temporal-kernel).")
+    test.add_argument("--checkpoint", required=True)
+    test.add_argument("--data", help="prepared dataset (default: the checkpoint's)")
+    test.add_argument("--split", type=int, choices=[1, 2, 3])
+    test.add_argument("--subset", choices=["test", "val"], default="test")
+    test.add_argument("--frames", type=int, help="clip length for the clip and K-clip evaluations "
+                                                 "(default: the training clip length, 16 for original checkpoints)")
+    test.add_argument("--long", help="comma-separated lengths N for the first-N-frames evaluation, e.g. "
+                                     "16,35,75,150,300")
+    test.add_argument("--clips", type=int, default=0, help="also average K clips spread over each video")
+    test.add_argument("--crop-size", type=int)
+    test.add_argument("--base-size", type=int)
+    test.add_argument("--batch-size", type=int, default=16)
+    test.add_argument("--device", default="auto")
+    test.add_argument("--workers", type=int, default=0)
+    test.add_argument("--out", help="folder for the CSV files (default: next to the checkpoint)")
+    test.add_argument("--model", default="mict_resnet18", choices=list_models(),
+                      help="architecture of an original checkpoint")
+    test.add_argument("--version", default="v1", choices=["v1", "v2"])
+    test.add_argument("--temporal-kernel", type=int, default=7, choices=TEMPORAL_KERNELS)
+    test.add_argument("--width", type=int, default=64)
+    test.set_defaults(run=_test)
     return parser
 
 

@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import Dataset
 from torchcodec.decoders import decode_jpeg
 
-from .augment import EvalTransform, TrainTransform
+from .augment import CROP_SCALES, EvalTransform, TrainTransform
 from .prepare import MANIFEST, MANIFEST_COLUMNS
 from .sampling import TemporalSample, first_frames, sample_training_frames, uniform_clips
 from .ucf101 import check_split
@@ -136,6 +136,8 @@ class ClipDataset(Dataset):
         clips: int = 1,
         augment: bool | None = None,
         hflip: bool = True,
+        crop_scales: tuple[int, ...] = CROP_SCALES,
+        colour_jitter: float = 0.5,
         max_step: int = 4,
         val_groups: int = DEFAULT_VAL_GROUPS,
         seed: int = 0,
@@ -155,7 +157,8 @@ class ClipDataset(Dataset):
             raise ValueError("frames=None (whole videos) only works with sampling='first'")
         self.frames, self.clips, self.max_step = frames, clips, max_step
         augment = subset == "train" if augment is None else augment
-        self.transform = (TrainTransform(crop_size, base_size, hflip=hflip) if augment
+        self.transform = (TrainTransform(crop_size, base_size, hflip=hflip, scales=crop_scales,
+                                         colour_jitter=colour_jitter) if augment
                           else EvalTransform(crop_size, base_size))
         self.seed, self.epoch, self.return_info = seed, 0, return_info
         self._labels = self.videos["label"].to_numpy()

@@ -53,7 +53,7 @@ SHAPES = {
     "boot": [(-0.55, -1.0), (-0.05, -1.0), (-0.05, 0.35), (0.9, 0.35), (0.9, 1.0), (-0.55, 1.0)],
 }
 
-JITTER_MARGIN = 3  # pixels of camera shake on each side
+JITTER_MARGIN = 2  # pixels of camera shake on each side
 
 
 @dataclass(frozen=True)
@@ -114,26 +114,44 @@ def video_specs(config: SynthConfig) -> list[VideoSpec]:
 
 # --- The scene: what a group fixes ------------------------------------------------------------
 
-def _scene(config: SynthConfig, class_name: str, group: int) -> dict:
-    """Background texture, shape and colour of one group: drawn the same way for every class."""
-    rng = _rng(config, 1000 + MOTION_CLASSES.index(class_name), group)
-    h, w = config.height + 2 * JITTER_MARGIN, config.width + 2 * JITTER_MARGIN
-    blobs = rng.uniform(40, 215, size=(4, 5, 3)).astype(np.uint8)
+#: Shape colours: saturated, far from the muted backgrounds.
+COLOURS = ((230, 60, 50), (245, 205, 40), (40, 195, 235), (205, 70, 215))
+SCENE_SHAPES = ("L", "F", "arrow", "flag")
+TEXTURES = 3
+
+
+def _texture(config: SynthConfig, index: int) -> np.ndarray:
+    """One of the few background textures every class shares: muted colour blobs and faint stripes,
+    on a canvas twice the frame size so that each group can frame its own part of it."""
+    rng = _rng(config, 3000 + index)
+    h, w = 2 * config.height, 2 * config.width
+    blobs = rng.uniform(100, 160, size=(6, 8, 3)).astype(np.uint8)
     texture = np.asarray(Image.fromarray(blobs).resize((w, h), Image.BICUBIC), dtype=np.float32)
     yy, xx = np.mgrid[0:h, 0:w]
     angle, period = rng.uniform(0, math.pi), rng.uniform(5, 14)
     stripes = np.sin(2 * math.pi * (xx * math.cos(angle) + yy * math.sin(angle)) / period)
-    texture += rng.uniform(8, 22) * stripes[..., None] * rng.uniform(0.3, 1.0, size=3)
-    # A shape colour far enough from the background's mean for the shape to stand out.
-    background = texture.mean(axis=(0, 1))
-    while True:
-        colour = rng.uniform(0, 255, size=3)
-        if np.abs(colour - background).mean() > 70:
-            break
+    texture += rng.uniform(2, 5) * stripes[..., None] * rng.uniform(0.3, 1.0, size=3)
+    return np.clip(texture, 0, 255).astype(np.uint8)
+
+
+def _scene(config: SynthConfig, class_name: str, group: int) -> dict:
+    """The scene of one group of one class: a texture, its framing, a shape and a colour.
+
+    Every factor comes from a small pool that all classes draw from the same way, so no
+    appearance (not even a whole combination) belongs to one class: a network that
+    memorises scenes learns nothing that carries to the test groups. What is unique to a
+    group is the framing of its texture, which makes its clips look alike, as an actor
+    and a place make a UCF-101 group's clips look alike.
+    """
+    rng = _rng(config, 1000 + MOTION_CLASSES.index(class_name), group)
+    texture = _texture(config, int(rng.integers(TEXTURES)))
+    top = int(rng.integers(0, config.height - 2 * JITTER_MARGIN))
+    left = int(rng.integers(0, config.width - 2 * JITTER_MARGIN))
+    h, w = config.height + 2 * JITTER_MARGIN, config.width + 2 * JITTER_MARGIN
     return {
-        "texture": np.clip(texture, 0, 255).astype(np.uint8),
-        "shape": list(SHAPES)[int(rng.integers(len(SHAPES)))],
-        "colour": tuple(int(c) for c in colour),
+        "texture": texture[top : top + h, left : left + w],
+        "shape": SCENE_SHAPES[int(rng.integers(len(SCENE_SHAPES)))],
+        "colour": COLOURS[int(rng.integers(len(COLOURS)))],
     }
 
 
@@ -150,8 +168,8 @@ def _trajectory(class_name: str, n: int, width: int, height: int, rng: np.random
     if class_name.startswith("Move"):
         horizontal = class_name in ("MoveLeft", "MoveRight")
         lo, hi = (x_lo, x_hi) if horizontal else (y_lo, y_hi)
-        # 0.6–1.2 pixels a frame, slower only where a long video would leave the frame
-        distance = min(rng.uniform(0.6, 1.2) * (n - 1), 0.95 * (hi - lo))
+        # 1–2 pixels a frame, slower only where a long video would leave the frame
+        distance = min(rng.uniform(2.0, 3.0) * (n - 1), 0.95 * (hi - lo))
         start = rng.uniform(lo, hi - distance)
         path = start + distance * t / (n - 1)
         if class_name in ("MoveLeft", "MoveUp"):
@@ -161,18 +179,23 @@ def _trajectory(class_name: str, n: int, width: int, height: int, rng: np.random
         else:
             y = path
     elif class_name.startswith("Rotate"):
-        speed = math.radians(rng.uniform(3.0, 7.0))
+        # Like a clock hand: the shape turns about a pivot near its end, so that its centre
+        # also travels round a circle (clockwise on screen, with y pointing down).
+        speed = math.radians(rng.uniform(10.0, 16.0))
         angle = angle + (1 if class_name == "RotateClockwise" else -1) * speed * t
+        arm = 0.18 * height
+        pivot_x, pivot_y = rng.uniform(x_lo + arm, x_hi - arm), rng.uniform(y_lo + arm, y_hi - arm)
+        x, y = pivot_x + arm * np.cos(angle), pivot_y + arm * np.sin(angle)
     elif class_name.startswith("Zoom"):
-        # 1.2–2.5 % larger (or smaller) a frame, at most a factor e^1.1 over the video
-        log_ratio = min(rng.uniform(0.012, 0.025) * (n - 1), 1.1) * (1 if class_name == "ZoomIn" else -1)
+        # 2–4 % larger (or smaller) a frame, at most a factor e^1.2 over the video
+        log_ratio = min(rng.uniform(0.03, 0.05) * (n - 1), 1.2) * (1 if class_name == "ZoomIn" else -1)
         scale = np.exp(log_ratio * (t / (n - 1) - 0.5))
     elif class_name == "SwingSideways":
-        amplitude, period = rng.uniform(0.12, 0.22) * width, rng.uniform(12, 24)
+        amplitude, period = rng.uniform(0.12, 0.22) * width, rng.uniform(8, 14)
         centre = rng.uniform(x_lo + amplitude, x_hi - amplitude)
         x = centre + amplitude * np.sin(2 * math.pi * t / period + rng.uniform(0, 2 * math.pi))
     elif class_name == "BounceUpDown":
-        amplitude, period = rng.uniform(0.2, 0.35) * height, rng.uniform(12, 24)
+        amplitude, period = rng.uniform(0.2, 0.35) * height, rng.uniform(8, 14)
         floor = rng.uniform(y_lo + amplitude, y_hi)
         y = floor - amplitude * np.abs(np.sin(math.pi * t / period + rng.uniform(0, math.pi)))
     else:
@@ -186,9 +209,11 @@ def render_video(config: SynthConfig, spec: VideoSpec) -> np.ndarray:
     rng = _rng(config, 2000 + MOTION_CLASSES.index(spec.class_name), spec.group, spec.clip)
     w, h, n = config.width, config.height, spec.n_frames
     path = _trajectory(spec.class_name, n, w, h, rng)
-    radius = rng.uniform(0.12, 0.18) * h
-    noise_sigma = rng.uniform(2.0, 6.0)
-    shake = np.clip(np.cumsum(rng.integers(-1, 2, size=(n, 2)), axis=0), -JITTER_MARGIN, JITTER_MARGIN)
+    radius = rng.uniform(0.18, 0.26) * h
+    noise_sigma = rng.uniform(2.0, 5.0)
+    # A slight camera shake: now and then a one-pixel step, never more than JITTER_MARGIN away.
+    steps = rng.integers(-1, 2, size=(n, 2)) * (rng.random(size=(n, 2)) < 0.15)
+    shake = np.clip(np.cumsum(steps, axis=0), -JITTER_MARGIN, JITTER_MARGIN)
     polygon = np.array(SHAPES[scene["shape"]])
     supersample = 2
     frames = np.empty((n, h, w, 3), dtype=np.uint8)

@@ -1,0 +1,39 @@
+"""Where generated data, runs and executed notebooks live.
+
+Inside a checkout (the usual editable install) they go to the repository's data/ and
+build/ folders; the environment variables MICT_DATA and MICT_BUILD move them.
+"""
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_CHECKOUT = PACKAGE_DIR.parent
+REPO_ROOT = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else None
+
+
+def data_dir() -> Path:
+    if "MICT_DATA" in os.environ:
+        return Path(os.environ["MICT_DATA"])
+    return (REPO_ROOT or Path.cwd()) / "data"
+
+
+def build_dir() -> Path:
+    if "MICT_BUILD" in os.environ:
+        return Path(os.environ["MICT_BUILD"])
+    return (REPO_ROOT or Path.cwd()) / "build"
+
+
+def reference_dir() -> Path:
+    """The original implementation's reported figures (data/reference in the repository)."""
+    if REPO_ROOT is None:
+        raise FileNotFoundError("data/reference/ ships with the repository; run from a checkout of the project")
+    return REPO_ROOT / "data" / "reference"
+
+
+def synthetic_raw_dir() -> Path:
+    return data_dir() / "synthetic" / "raw"
+
+
+def synthetic_prepared_dir() -> Path:
+    return data_dir() / "synthetic" / "prepared"

@@ -233,6 +233,18 @@ def _bench_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _course(args: argparse.Namespace) -> int:
+    from .course import format_course_table, run_course
+
+    only = [part.strip() for part in args.only.split(",")] if args.only else None
+    table = run_course(args.profile, only=only, figures_only=args.figures_only, retrain=args.retrain)
+    print(format_course_table(table))
+    failed = table[table["status"] != "ok"]
+    for _, row in failed.iterrows():
+        print(f"{row['notebook']} failed: {row['error']}\n  see {row['executed']}", file=sys.stderr)
+    return 1 if len(failed) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .models import TEMPORAL_KERNELS, list_models
 
@@ -324,6 +336,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(bench_train)
     bench_train.add_argument("--steps", type=int, default=20)
     bench_train.set_defaults(run=_bench_train)
+
+    course = commands.add_parser(
+        "course", help="execute the course's notebooks headlessly into build/notebooks and regenerate figures/",
+        description="Run every notebook (or --only some) with its parameters; trained models are cached in "
+                    "build/runs by configuration. Ends with a table of each notebook's status and time.")
+    course.add_argument("--profile", choices=["quick", "full"], default="quick")
+    course.add_argument("--only", help="comma-separated notebook prefixes, e.g. 04,05")
+    course.add_argument("--figures-only", action="store_true",
+                        help="regenerate the figures from cached runs only: never train")
+    course.add_argument("--retrain", action="store_true", help="train again instead of reusing cached runs")
+    course.set_defaults(run=_course)
 
     test = commands.add_parser(
         "test", help="evaluate a checkpoint: clip, long-clip and multi-clip video accuracy",

@@ -1,0 +1,31 @@
+"""Saving figures reproducibly: stable names under figures/, fixed size and resolution,
+no timestamps or version strings in the file, so the same inputs give the same bytes."""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+DPI = 110
+
+
+def save_figure(fig: plt.Figure, name: str, directory: str | Path | None = None) -> Path:
+    """Write `fig` to figures/<name>.png (the course's stable name) and return the path.
+
+    The figure stays open, so that a notebook also shows it inline.
+    """
+    from ..course import figures_dir
+
+    directory = Path(directory) if directory is not None else figures_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.png"
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    tmp.replace(path)
+    return path
+
+
+def show_table(table: pd.DataFrame, float_format: str = "{:.1f}"):
+    """A DataFrame styled for a notebook: rounded floats, no index."""
+    return table.style.format({c: float_format.format for c in table.select_dtypes("float").columns}).hide(
+        axis="index")

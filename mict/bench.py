@@ -4,8 +4,11 @@ Numbers, not impressions: every figure in the course's comparison tables comes f
 `benchmark_models`, the same function `mict speed` prints.
 """
 
+import contextlib
 import json
+import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -73,6 +76,20 @@ def _tensor_bytes(tensors) -> int:
     return sum(t.numel() * t.element_size() for t in tensors)
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """The profiler's C++ backend logs to file descriptor 2 on every start and stop; mute it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def peak_memory_bytes(model: nn.Module, clip: torch.Tensor) -> int:
     """Peak tensor memory of one inference pass; see MEMORY_NOTE for what each device measures."""
     device = clip.device
@@ -84,7 +101,8 @@ def peak_memory_bytes(model: nn.Module, clip: torch.Tensor) -> int:
         torch.cuda.synchronize(device)
         return torch.cuda.max_memory_allocated(device)
     resident = _tensor_bytes(list(model.parameters()) + list(model.buffers())) + _tensor_bytes([clip])
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof, torch.inference_mode():
+    with _native_stderr_silenced(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof, \
+            torch.inference_mode():
         model(clip)
     with tempfile.TemporaryDirectory() as tmp:
         trace = Path(tmp) / "trace.json"

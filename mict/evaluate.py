@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from .bench import resolve_device
 from .data import ClipDataset
+from .progress import show_progress
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Evaluation:
 
 @torch.no_grad()
 def predict_probabilities(model: nn.Module, dataset: ClipDataset, *, batch_size: int = 16,
-                          device: str | torch.device = "cpu", workers: int = 0, progress: bool = True,
+                          device: str | torch.device = "cpu", workers: int = 0, progress: bool | None = None,
                           desc: str = "evaluating") -> np.ndarray:
     """Softmax probabilities, one row per video; K-clip items are averaged over their clips."""
     device = resolve_device(device)
@@ -57,7 +58,7 @@ def predict_probabilities(model: nn.Module, dataset: ClipDataset, *, batch_size:
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, num_workers=workers, shuffle=False)
     autocast = device.type == "cuda"
     rows = []
-    for clips, _ in tqdm(loader, desc=desc, leave=False, disable=not progress):
+    for clips, _ in tqdm(loader, desc=desc, leave=False, disable=not show_progress(progress)):
         clips = clips.to(device)
         per_video = clips.shape[1] if clips.dim() == 6 else None
         if per_video:
@@ -96,17 +97,19 @@ def summarise(name: str, probabilities: np.ndarray, dataset: ClipDataset) -> Eva
 
 
 def evaluate(model: nn.Module, root: str | Path, *, split: int = 1, subset: str = "test", mode: str = "clip",
-             frames: int = 16, clips: int = 5, crop_size: int = 160, base_size: int = 192,
-             batch_size: int = 16, device: str | torch.device = "cpu", workers: int = 0,
-             progress: bool = True) -> Evaluation:
+             frames: int = 16, clips: int = 5, span: int | None = None, crop_size: int = 160,
+             base_size: int = 192, batch_size: int = 16, device: str | torch.device = "cpu", workers: int = 0,
+             progress: bool | None = None) -> Evaluation:
     """Score every video of a subset one way: mode 'clip' or 'long' (first `frames` frames) or 'clips'
-    (`clips` clips of `frames` frames, probabilities averaged)."""
+    (`clips` clips of `frames` frames spread over the video, or over its first `span` frames, with their
+    probabilities averaged)."""
     if mode not in ("clip", "long", "clips"):
         raise ValueError(f"mode must be 'clip', 'long' or 'clips', got {mode!r}")
     sampling = "uniform" if mode == "clips" else "first"
     dataset = ClipDataset(root, split=split, subset=subset, frames=frames, crop_size=crop_size,
-                          base_size=base_size, sampling=sampling, clips=clips, augment=False)
-    name = {"clip": f"clip {frames}", "long": f"long {frames}", "clips": f"{clips} clips of {frames}"}[mode]
+                          base_size=base_size, sampling=sampling, clips=clips, span=span, augment=False)
+    within = f" in {span}" if span else ""
+    name = {"clip": f"clip {frames}", "long": f"long {frames}", "clips": f"{clips} clips of {frames}{within}"}[mode]
     # Long clips cost their length: keep about the same number of frames per batch.
     size = max(1, batch_size * 16 // (frames * (clips if mode == "clips" else 1)))
     probabilities = predict_probabilities(model, dataset, batch_size=size, device=device, workers=workers,

@@ -9,6 +9,11 @@ torch.set_num_threads(min(2, os.cpu_count() or 1))
 warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Unit tests first, the slow course execution last: failures show up early."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+
+
 @pytest.fixture(autouse=True)
 def no_downloads(monkeypatch):
     """No test may reach the network: any download attempt fails loudly, as offline."""

@@ -1,12 +1,13 @@
 """The notebooks: jupytext pairs in sync and free of outputs; executed, they reach their bands."""
 
 import json
+import time
 from pathlib import Path
 
 import jupytext
 import pytest
 
-from mict.course import NOTEBOOKS, notebooks_dir
+from mict.course import BANDS, NOTEBOOKS, figures_dir, load_results, notebooks_dir
 
 SOURCES = sorted(notebooks_dir().glob("[0-9][0-9]_*.py"))
 
@@ -38,3 +39,59 @@ def test_first_code_cell_holds_the_parameters(source: Path):
 
 def test_every_notebook_of_the_course_exists():
     assert [p.stem for p in SOURCES] == list(NOTEBOOKS)
+
+
+# --- The course, executed: what `make test` runs after the unit tests ----------------------------
+
+EXPECTED_FIGURES = {
+    "01_data_preparation": ["01_split_sizes", "01_clips_per_group", "01_video_lengths", "01_sample_frames",
+                            "01_frame_differences", "01_random_split_leak"],
+    "02_augmentation": ["02_temporal_sampling", "02_downsampling_speed", "02_augmentation_steps",
+                        "02_crop_positions", "02_colour_jitter", "02_flip_changes_the_label",
+                        "02_consistent_vs_per_frame", "02_test_preprocessing", "02_widget_default"],
+    "03_architecture": ["03_conv2d_vs_conv3d", "03_fold_time", "03_mict_block", "03_time_alignment",
+                        "03_temporal_lengths", "03_model_costs", "03_kernel_costs", "03_inflation",
+                        "03_widget_default"],
+    "04_training": ["04_learning_curves", "04_prediction_gallery", "04_learning_curves_frame_vs_mict",
+                    "04_per_class_accuracy", "04_confusion_matrices"],
+    "05_kernel_size_ablation": ["05_costs", "05_accuracy_vs_speed"],
+    "06_clip_length_ablation": ["06_clip_length"],
+}
+
+
+@pytest.fixture(scope="session")
+def executed_course():
+    """Run the whole course once, in the quick profile, as `make course` does."""
+    from mict.course import format_course_table, run_course
+
+    started = time.time()
+    table = run_course("quick")
+    print("\n" + format_course_table(table))
+    return table, started
+
+
+@pytest.mark.slow
+def test_every_notebook_runs(executed_course):
+    table, _ = executed_course
+    failed = table[table["status"] != "ok"]
+    assert failed.empty, "\n".join(f"{r.notebook}: {r.error} (see {r.executed})" for r in failed.itertuples())
+
+
+@pytest.mark.slow
+def test_every_figure_is_written(executed_course):
+    _, started = executed_course
+    expected = {name for names in EXPECTED_FIGURES.values() for name in names}
+    for name in sorted(expected):
+        path = figures_dir() / f"{name}.png"
+        assert path.is_file(), f"{path} was not written"
+        assert path.stat().st_mtime >= started - 1, f"{path} is stale: the course did not rewrite it"
+    written = {p.stem for p in figures_dir().glob("*.png")}
+    assert written == expected, f"figures without an owner: {sorted(written - expected)}"
+
+
+@pytest.mark.slow
+def test_results_are_within_their_bands(executed_course):
+    for (notebook, name), (low, high) in BANDS.items():
+        values = load_results(notebook)
+        assert name in values, f"{notebook} did not record {name}"
+        assert low <= values[name] <= high, f"{notebook}: {name} = {values[name]} outside [{low}, {high}]"

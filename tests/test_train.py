@@ -186,7 +186,7 @@ def test_two_processes_match_one_process_with_the_same_global_batch(prepared_roo
     (Dropout is off: each process draws its own masks.)"""
     common = ["--data", str(prepared_root), "--width", "4", "--frames", "4", "--crop-size", "32",
               "--base-size", "36", "--batch-size", "4", "--epochs", "1", "--workers", "0", "--dropout", "0",
-              "--device", "cpu", "--no-test", "--no-progress", "--seed", "5"]
+              "--device", "cpu", "--amp", "off", "--no-test", "--no-progress", "--seed", "5"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
     subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533",
                     "-m", "mict", "train", *common, "--out", str(tmp_path / "ddp")], check=True, env=env,

@@ -115,7 +115,8 @@ class ClipDataset(Dataset):
 
     sampling: 'random' (training: random down-sampling 1…4, random start, looped),
     'first' (the first `frames` frames; all of them when frames=None), or 'uniform'
-    (`clips` clips spread over the video: the item is then K×C×T×H×W).
+    (`clips` clips spread over the video, or over its first `span` frames: the item is
+    then K×C×T×H×W).
     Training augmentation is on for subset='train' unless `augment` says otherwise.
 
     Randomness comes from a generator seeded by (seed, epoch, index): the same item of
@@ -134,6 +135,7 @@ class ClipDataset(Dataset):
         base_size: int = 192,
         sampling: str | None = None,
         clips: int = 1,
+        span: int | None = None,
         augment: bool | None = None,
         hflip: bool = True,
         crop_scales: tuple[int, ...] = CROP_SCALES,
@@ -155,7 +157,7 @@ class ClipDataset(Dataset):
             raise ValueError(f"sampling must be one of {SAMPLINGS}, got {self.sampling!r}")
         if frames is None and self.sampling != "first":
             raise ValueError("frames=None (whole videos) only works with sampling='first'")
-        self.frames, self.clips, self.max_step = frames, clips, max_step
+        self.frames, self.clips, self.span, self.max_step = frames, clips, span, max_step
         augment = subset == "train" if augment is None else augment
         self.transform = (TrainTransform(crop_size, base_size, hflip=hflip, scales=crop_scales,
                                          colour_jitter=colour_jitter) if augment
@@ -185,7 +187,7 @@ class ClipDataset(Dataset):
             return [sample_training_frames(n, self.frames, generator, self.max_step)]
         if self.sampling == "first":
             return [first_frames(n, self.frames)]
-        return uniform_clips(n, self.frames, self.clips)
+        return uniform_clips(min(n, self.span) if self.span else n, self.frames, self.clips)
 
     def __getitem__(self, index: int):
         generator = self.generator(index)

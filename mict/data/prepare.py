@@ -25,6 +25,7 @@ from pathlib import Path
 import av
 from tqdm.auto import tqdm
 
+from ..progress import show_progress
 from .ucf101 import SPLITS, SplitLists, VideoName, find_videos
 
 FRAMES_DIR = "frames"
@@ -167,7 +168,7 @@ def prepare_dataset(
     *,
     size: tuple[int, int] | str | None = (256, 192),
     workers: int | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> PrepareReport:
     """Prepare every listed video under ROOT into OUT; see the module docstring for the layout."""
     root, out = Path(root), Path(out)
@@ -197,7 +198,7 @@ def prepare_dataset(
 
     start = time.perf_counter()
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-    bar = tqdm(total=len(jobs), desc="preparing videos", unit="video", disable=not progress)
+    bar = tqdm(total=len(jobs), desc="preparing videos", unit="video", disable=not show_progress(progress))
     results = map(_prepare_job, jobs) if workers == 1 else None
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
     try:

@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from tqdm.auto import tqdm
 
+from ..progress import show_progress
 from .ucf101 import CLASS_INDEX, LIST_DIR, SPLITS, VIDEO_DIR, groups_tested_in
 
 FPS = 25
@@ -48,9 +49,6 @@ SHAPES = {
           (0.5, 0.25), (-0.1, 0.25), (-0.1, 1.0), (-0.55, 1.0)],
     "arrow": [(-1.0, -0.28), (0.25, -0.28), (0.25, -0.7), (1.0, 0.0), (0.25, 0.7), (0.25, 0.28), (-1.0, 0.28)],
     "flag": [(-0.7, -1.0), (0.9, -0.55), (-0.3, -0.1), (-0.3, 1.0), (-0.7, 1.0)],
-    "T": [(-0.9, -1.0), (0.9, -1.0), (0.9, -0.55), (0.22, -0.55), (0.22, 1.0), (-0.22, 1.0),
-          (-0.22, -0.55), (-0.9, -0.55)],
-    "boot": [(-0.55, -1.0), (-0.05, -1.0), (-0.05, 0.35), (0.9, 0.35), (0.9, 1.0), (-0.55, 1.0)],
 }
 
 JITTER_MARGIN = 2  # pixels of camera shake on each side
@@ -116,7 +114,6 @@ def video_specs(config: SynthConfig) -> list[VideoSpec]:
 
 #: Shape colours: saturated, far from the muted backgrounds.
 COLOURS = ((230, 60, 50), (245, 205, 40), (40, 195, 235), (205, 70, 215))
-SCENE_SHAPES = ("L", "F", "arrow", "flag")
 TEXTURES = 3
 
 
@@ -150,7 +147,7 @@ def _scene(config: SynthConfig, class_name: str, group: int) -> dict:
     h, w = config.height + 2 * JITTER_MARGIN, config.width + 2 * JITTER_MARGIN
     return {
         "texture": texture[top : top + h, left : left + w],
-        "shape": SCENE_SHAPES[int(rng.integers(len(SCENE_SHAPES)))],
+        "shape": list(SHAPES)[int(rng.integers(len(SHAPES)))],
         "colour": COLOURS[int(rng.integers(len(COLOURS)))],
     }
 
@@ -283,13 +280,13 @@ def write_split_lists(config: SynthConfig, specs: list[VideoSpec], out: Path) ->
 
 
 def generate_dataset(out: str | Path, config: SynthConfig = SynthConfig(), workers: int | None = None,
-                     progress: bool = True) -> dict:
+                     progress: bool | None = None) -> dict:
     """Write the whole dataset under `out`; resumable (existing videos are kept) and deterministic."""
     out = Path(out)
     specs = video_specs(config)
     workers = workers or min(len(specs), os.cpu_count() or 1)
     jobs = [(config, spec, str(out)) for spec in specs]
-    bar = tqdm(total=len(jobs), desc="synthesising videos", unit="video", disable=not progress)
+    bar = tqdm(total=len(jobs), desc="synthesising videos", unit="video", disable=not show_progress(progress))
     if workers == 1:
         for job in jobs:
             _generate_one(job)

@@ -27,6 +27,8 @@ class CheckResult:
             return f"✓ {self.name}: correct."
         return f"✗ {self.name}:\n  " + "\n  ".join(self.messages)
 
+    __repr__ = __str__
+
     def _repr_markdown_(self) -> str:
         return str(self).replace("\n", "  \n")
 
@@ -37,7 +39,9 @@ class ExerciseFailed(AssertionError):
 
 def run_check(name: str, cases, strict: bool = False) -> CheckResult:
     """Run `cases`: an iterable of (description, got, expected) triples; None from the student means
-    'not attempted'. With `strict`, a failure raises ExerciseFailed (used by solution cells)."""
+    'not attempted'. With `strict`, a failure raises ExerciseFailed (used by solution cells).
+
+    The result shows itself when it ends a notebook cell (and prints as text elsewhere)."""
     result = CheckResult(name, passed=True)
     for description, got, expected in cases:
         if got is None:
@@ -48,7 +52,6 @@ def run_check(name: str, cases, strict: bool = False) -> CheckResult:
             result.messages.append(f"{description}: expected {expected!r}, got {got!r}")
     if strict and not result.passed:
         raise ExerciseFailed(str(result))
-    print(result)
     return result
 
 

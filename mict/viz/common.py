@@ -9,7 +9,14 @@ import pandas as pd
 DPI = 110
 
 
-def save_figure(fig: plt.Figure, name: str, directory: str | Path | None = None) -> Path:
+class SavedFigure(type(Path())):
+    """The path of a saved figure, shown at the end of a notebook cell as a one-line note."""
+
+    def __repr__(self) -> str:
+        return f"saved {self.parent.name}/{self.name}"
+
+
+def save_figure(fig: plt.Figure, name: str, directory: str | Path | None = None) -> SavedFigure:
     """Write `fig` to figures/<name>.png (the course's stable name) and return the path.
 
     The figure stays open, so that a notebook also shows it inline.
@@ -22,7 +29,7 @@ def save_figure(fig: plt.Figure, name: str, directory: str | Path | None = None)
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     tmp.replace(path)
-    return path
+    return SavedFigure(path)
 
 
 def show_table(table: pd.DataFrame, float_format: str = "{:.1f}"):

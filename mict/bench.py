@@ -385,7 +385,7 @@ def training_throughput(config, *, steps: int = 20, warmup: int = 3) -> pd.DataF
 
     from .data import ClipDataset
     from .models import get_model
-    from .train import ensure_data, make_loader
+    from .train import amp_settings, ensure_data, make_loader
 
     root = ensure_data(config, progress=False)
     dataset = ClipDataset(root, subset="train", frames=config.frames, crop_size=config.crop_size,
@@ -399,9 +399,13 @@ def training_throughput(config, *, steps: int = 20, warmup: int = 3) -> pd.DataF
                                                                           num_samples=batch * (steps + warmup)),
                          config.workers, torch.device("cpu"), drop_last=True)
 
+    dtype, _ = amp_settings(config, torch.device("cpu"))
+
     def step(clips, labels):
         optimizer.zero_grad(set_to_none=True)
-        nn.functional.cross_entropy(model(clips), labels).backward()
+        with torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
+            loss = nn.functional.cross_entropy(model(clips).float(), labels)
+        loss.backward()
         optimizer.step()
 
     clips = torch.randn(batch, 3, config.frames, config.crop_size, config.crop_size)
@@ -427,7 +431,8 @@ def training_throughput(config, *, steps: int = 20, warmup: int = 3) -> pd.DataF
     table = pd.DataFrame(rows)
     table.attrs["bottleneck"] = "model" if model_only < loader_only else "data loader"
     table.attrs["input"] = (f"{config.model} width {config.width}, batch {batch} × 3×{config.frames}×"
-                            f"{config.crop_size}×{config.crop_size}, {torch.get_num_threads()} threads")
+                            f"{config.crop_size}×{config.crop_size}, {torch.get_num_threads()} threads, "
+                            f"{'bf16 autocast' if dtype is not None else 'float32'}")
     return table
 
 

@@ -107,7 +107,7 @@ TRAIN_HELP = {
     "accumulation": "micro-batches per optimiser step (gradient accumulation)",
     "lr_steps": "epochs at which a step/multistep schedule divides the lr by 1/lr_gamma",
     "pretrained": "true (ImageNet), false, or a path to weights",
-    "amp": "mixed precision on CUDA: auto (bf16 if supported, else fp16), bf16, fp16, off",
+    "amp": "mixed precision: auto (CUDA: bf16 if supported, else fp16; float32 elsewhere), bf16 (CPU too), fp16, off",
     "out": "run folder (default: build/runs/<model>-<config hash>)",
     "workers": "DataLoader worker processes",
 }

@@ -29,12 +29,41 @@ NOTEBOOKS = (
 #: The bands CI holds the quick profile's results to, as (low, high). Chosen from measured
 #: runs with a safety margin; see README.md ("What CI checks") for the measurements.
 BANDS: dict[tuple[str, str], tuple[float, float]] = {
+    # 01: the dataset, and what a random split leaks (nearest neighbour on one frame)
     ("01_data_preparation", "synthetic_videos"): (1141, 1141),
     ("01_data_preparation", "random_split_nn_top1"): (55, 90),
     ("01_data_preparation", "group_split_nn_top1"): (0, 30),
+    # 03: exact architecture facts, and costs that hold on any CPU
+    ("03_architecture", "mict18_v1_steps_T16"): (1, 1),
+    ("03_architecture", "mict18_v1_steps_T33"): (3, 3),
+    ("03_architecture", "mict18_v2_steps_T16"): (4, 4),
+    ("03_architecture", "mict18_v2_steps_T33"): (9, 9),
+    ("03_architecture", "mict18_params"): (16_051_685, 16_051_685),
+    ("03_architecture", "mict34_params"): (26_159_845, 26_159_845),
+    ("03_architecture", "resnet3d18_params"): (33_255_717, 33_255_717),
+    ("03_architecture", "mict18_k3_params"): (16_014_053, 16_014_053),
+    ("03_architecture", "mict18_k5_params"): (16_032_869, 16_032_869),
+    ("03_architecture", "resnet3d_vs_mict_flops_ratio"): (1.30, 1.36),
+    ("03_architecture", "mict_vs_3d_fps_ratio"): (1.0, 20),
+    ("03_architecture", "inflation_max_relative_gap_unreached"): (0, 1e-4),
+    # 04: the headline: MiCT learns the motions, a frame model cannot
     ("04_training", "mict_test_top1"): (85, 100),
     ("04_training", "frame_test_top1"): (0, 45),
     ("04_training", "temporal_gain_points"): (30, 100),
+    # 05: every 3D model learns the motions; MiCT runs faster than 3D-ResNet on a CPU
+    ("05_kernel_size_ablation", "mict_k3_test_top1"): (80, 100),
+    ("05_kernel_size_ablation", "mict_k5_test_top1"): (80, 100),
+    ("05_kernel_size_ablation", "mict_k7_test_top1"): (85, 100),
+    ("05_kernel_size_ablation", "resnet3d_test_top1"): (70, 100),
+    ("05_kernel_size_ablation", "frame_test_top1"): (0, 45),
+    ("05_kernel_size_ablation", "mict_k7_vs_resnet3d_cpu_fps_ratio"): (1.0, 20),
+    # 06: whole videos score at least as well as their first 16 frames
+    ("06_clip_length_ablation", "v1_clips_top1_16"): (85, 100),
+    ("06_clip_length_ablation", "v1_clips_top1_longest"): (85, 100),
+    ("06_clip_length_ablation", "v1_long_top1_longest"): (70, 100),
+    ("06_clip_length_ablation", "v2_clips_top1_16"): (50, 100),
+    ("06_clip_length_ablation", "v2_clips_top1_longest"): (50, 100),
+    ("06_clip_length_ablation", "v2_long_top1_longest"): (50, 100),
 }
 
 

@@ -52,12 +52,12 @@ from mict.models import (
     count_parameters,
     fold_time_into_batch,
     get_model,
+    imagenet_state_dict,
     transfer_imagenet_weights,
     unfold_time_from_batch,
 )
 from mict.models.mict_resnet import MiCTStage
 from mict.models.trace import (
-    cached_imagenet_state_dict,
     flops_by_layer,
     inflation_gap,
     random_resnet_2d_state_dict,
@@ -421,7 +421,7 @@ kernels[["model", "params", "gflops_per_clip", "frames_per_s", "relative_fps", "
 
 # %%
 try:
-    weights_2d = cached_imagenet_state_dict(18, download=DOWNLOAD_IMAGENET)
+    weights_2d = imagenet_state_dict(18, download=DOWNLOAD_IMAGENET)
     source = "ImageNet weights"
 except PretrainedWeightsUnavailable as error:
     print(f"{error}\n→ random 2D ResNet-18 weights instead.")

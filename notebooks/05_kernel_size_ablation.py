@@ -95,12 +95,13 @@ save_figure(fig, "05_accuracy_vs_speed")
 #   3 input channels, so 4 more frames add 3·4·7·7·64 = 37,632 weights. The 3D-ResNet-18 has
 #   twice MiCT's parameters: every 3×3 kernel became 3×3×3.
 # * **FLOPs move a lot**: the first convolution runs at full resolution on every frame, so
-#   7×7×7 is about half of MiCT-ResNet-18's FLOPs, and 3×7×7 saves ~40% of the total. This is
+#   7×7×7 is about half of MiCT-ResNet-18's FLOPs, and 3×7×7 saves ~30% of the total. This is
 #   why the original found 3×7×7 20% faster on a GPU than 7×7×7.
 # * **Accuracy**: in the original, each frame the first kernel sees is worth a little accuracy
-#   (61.4 → 62.7 → 63.3 top-1). On our synthetic motions, where everything depends on motion, the
-#   differences between the three kernels are within the noise of one short run — the table shows
-#   the measured values; a 3-frame kernel already sees motion, and the later 3D branches see more.
+#   (61.4 → 62.7 → 63.3 top-1). On our synthetic motions the three kernels differ by a few points
+#   either way, within the noise of one short run with one seed (one of 318 test videos is 0.3
+#   points): a 3-frame kernel already sees motion, and the later 3D branches see more. Telling
+#   such gaps apart takes several seeds (`mict train --temporal-kernel 3 --seed 1` trains one more).
 # * **The 3D-ResNet-18** costs more than MiCT in FLOPs, and on a CPU at batch 1 it is slower still
 #   (part of the gap is PyTorch's CPU dispatch: it sends small padded 3D convolutions to a slow
 #   native kernel at batch 1). The **frame ResNet** is cheapest and blind to motion.

@@ -100,6 +100,18 @@ def test_fold_and_unfold_are_inverse_in_both_memory_layouts():
     assert channels_last_frames.is_contiguous(memory_format=torch.channels_last)
 
 
+def test_skipping_frames_keeps_the_gradient_channels_last():
+    # A contiguous gradient meeting channels-last activations sends ReLU and BatchNorm
+    # backward down a path about 5× slower.
+    clip = torch.randn(2, 3, 6, 4, 5).contiguous(memory_format=torch.channels_last_3d).requires_grad_()
+    frames, time = fold_time_into_batch(clip, time_stride=2)
+    assert time == 3
+    frames.sum().backward()
+    assert clip.grad.is_contiguous(memory_format=torch.channels_last_3d)
+    assert torch.equal(clip.grad[:, :, ::2], torch.ones(2, 3, 3, 4, 5))
+    assert torch.equal(clip.grad[:, :, 1::2], torch.zeros(2, 3, 3, 4, 5))
+
+
 @pytest.mark.parametrize("name", ["mict_resnet18", "resnet3d_18", "frame_resnet18"])
 def test_memory_layout_does_not_change_outputs(name):
     torch.manual_seed(0)

@@ -22,12 +22,12 @@ from mict.models import (
     count_parameters,
     fold_time_into_batch,
     get_model,
+    imagenet_state_dict,
     transfer_imagenet_weights,
     unfold_time_from_batch,
 )
 from mict.models.mict_resnet import MiCTStage
 from mict.models.trace import (
-    cached_imagenet_state_dict,
     flops_by_layer,
     inflation_gap,
     random_resnet_2d_state_dict,
@@ -155,12 +155,12 @@ def test_random_2d_weights_have_torchvision_names():
 def test_imagenet_weights_are_used_only_from_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     with pytest.raises(PretrainedWeightsUnavailable, match="not in torchvision's cache"):
-        cached_imagenet_state_dict(18)
+        imagenet_state_dict(18, download=False)
     state = random_resnet_2d_state_dict(18, 64)
     cached = tmp_path / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
     cached.parent.mkdir(parents=True)
     torch.save(state, cached)
-    assert torch.equal(cached_imagenet_state_dict(18)["fc.weight"], state["fc.weight"])
+    assert torch.equal(imagenet_state_dict(18, download=False)["fc.weight"], state["fc.weight"])
 
 
 def test_inflated_3d_resnet_equals_2d_where_padding_does_not_reach():

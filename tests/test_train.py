@@ -12,7 +12,15 @@ import torch
 from mict.config import TrainConfig, make_config
 from mict.data import DataNotPreparedError
 from mict.metrics import RunningMetrics
-from mict.train import RunExistsError, Trainer, TrainingDiverged, build_scheduler, train, train_or_load
+from mict.train import (
+    RunExistsError,
+    Trainer,
+    TrainingDiverged,
+    amp_settings,
+    build_scheduler,
+    train,
+    train_or_load,
+)
 
 
 def tiny(prepared_root, out, **overrides) -> TrainConfig:
@@ -197,3 +205,10 @@ def test_two_processes_match_one_process_with_the_same_global_batch(prepared_roo
     parameters = [k for k in single if "running" not in k and "num_batches" not in k]
     for key in parameters:
         torch.testing.assert_close(ddp[key], single[key], rtol=1e-4, atol=1e-5, msg=key)
+
+
+def test_the_cpu_trains_in_float32_unless_bf16_is_asked_for():
+    cpu = torch.device("cpu")
+    assert amp_settings(make_config("quick", amp="auto"), cpu) == (None, False)
+    assert amp_settings(make_config("quick", amp="off"), cpu) == (None, False)
+    assert amp_settings(make_config("quick", amp="bf16"), cpu) == (torch.bfloat16, False)

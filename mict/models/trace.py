@@ -11,7 +11,6 @@
 import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pandas as pd
 import torch
@@ -24,9 +23,6 @@ from .mict_resnet import MiCTResNet, MiCTStage, MiCTStem
 from .resnet3d import ResNet3d
 from .weights import (
     IMAGENET_NAMES,
-    IMAGENET_WEIGHTS,
-    PretrainedWeightsUnavailable,
-    imagenet_state_dict,
     inflate_2d_kernel,
     rename,
     transfer_imagenet_weights,
@@ -184,18 +180,6 @@ def flops_by_layer(model: nn.Module, clip: torch.Tensor) -> pd.DataFrame:
 
 
 # --- ImageNet weights, transfer and inflation -----------------------------------------------------
-
-def cached_imagenet_state_dict(depth: int = 18, download: bool = False) -> dict:
-    """ImageNet ResNet weights if torchvision's cache holds them; download only when asked."""
-    weights = IMAGENET_WEIGHTS[depth]
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / weights.url.rsplit("/", 1)[-1]
-    if not download and not cached.is_file():
-        raise PretrainedWeightsUnavailable(
-            f"ImageNet weights for ResNet-{depth} are not in torchvision's cache ({cached}).\n"
-            f"To use them, download {weights.url} there, or allow the download (45–85 MB)."
-        )
-    return imagenet_state_dict(depth, True)
-
 
 def random_resnet_2d_state_dict(depth: int = 18, width: int = 64, seed: int = 0) -> dict:
     """A 2D ResNet's weights under torchvision's names, random (with non-trivial BN statistics):

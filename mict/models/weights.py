@@ -94,8 +94,11 @@ def _load_weights_only(path: Path, map_location) -> object:
         ) from None
 
 
-def imagenet_state_dict(depth: int, source: bool | str | os.PathLike = True) -> dict:
-    """ImageNet ResNet-{depth} weights from torchvision's cache (downloading if allowed) or a path."""
+def imagenet_state_dict(depth: int, source: bool | str | os.PathLike = True, *, download: bool = True) -> dict:
+    """ImageNet ResNet-{depth} weights from torchvision's cache or a path.
+
+    With `download=False` a missing cache file raises instead of fetching 45–85 MB.
+    """
     if depth not in IMAGENET_WEIGHTS:
         raise ValueError(f"no ImageNet weights for ResNet-{depth}; choose one of {sorted(IMAGENET_WEIGHTS)}")
     if source is not True:
@@ -107,6 +110,11 @@ def imagenet_state_dict(depth: int, source: bool | str | os.PathLike = True) -> 
     weights = IMAGENET_WEIGHTS[depth]
     filename = weights.url.rsplit("/", 1)[-1]
     cached = Path(torch.hub.get_dir()) / "checkpoints" / filename
+    if not download and not cached.is_file():
+        raise PretrainedWeightsUnavailable(
+            f"ImageNet weights for ResNet-{depth} are not in torchvision's cache ({cached}).\n"
+            f"To use them, download {weights.url} there, or allow the download (45–85 MB)."
+        )
     try:
         return torch.hub.load_state_dict_from_url(
             weights.url, map_location="cpu", progress=True, check_hash=True, weights_only=True

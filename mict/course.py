@@ -61,9 +61,9 @@ BANDS: dict[tuple[str, str], tuple[float, float]] = {
     ("06_clip_length_ablation", "v1_clips_top1_16"): (85, 100),
     ("06_clip_length_ablation", "v1_clips_top1_longest"): (85, 100),
     ("06_clip_length_ablation", "v1_long_top1_longest"): (70, 100),
-    ("06_clip_length_ablation", "v2_clips_top1_16"): (50, 100),
-    ("06_clip_length_ablation", "v2_clips_top1_longest"): (50, 100),
-    ("06_clip_length_ablation", "v2_long_top1_longest"): (50, 100),
+    ("06_clip_length_ablation", "v2_clips_top1_16"): (65, 100),
+    ("06_clip_length_ablation", "v2_clips_top1_longest"): (75, 100),
+    ("06_clip_length_ablation", "v2_long_top1_longest"): (65, 100),
 }
 
 

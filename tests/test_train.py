@@ -150,6 +150,9 @@ def test_profiles():
     assert make_config("full", model="resnet3d_18", epochs=10).epochs == 10
     assert quick.key() == make_config("quick", workers=4, out="elsewhere").key()
     assert quick.key() != make_config("quick", lr=1e-3).key()
+    assert make_config("quick", version="v2").lr == 1.5e-3 and quick.lr == 3e-3
+    assert make_config("quick", version="v2", lr=2e-3).lr == 2e-3
+    assert make_config("full", version="v2").lr == 1e-2
 
 
 def test_metrics_are_weighted_by_batch_size():

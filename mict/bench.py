@@ -375,7 +375,7 @@ def prepare_throughput(root: str | Path, *, workers: int = 2, size: tuple[int, i
 
 # --- Training -------------------------------------------------------------------------------------
 
-def training_throughput(config, *, steps: int = 20, warmup: int = 3) -> pd.DataFrame:
+def training_throughput(config, *, steps: int = 60, warmup: int = 3) -> pd.DataFrame:
     """Where a training step's time goes: the model alone (random clips), the data loader
     alone, and both together as `mict train` runs them; clips/s for each.
 

@@ -334,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find the bottleneck of a training configuration (default: the quick profile).")
     bench_train.add_argument("--profile", choices=["quick", "full"], default="quick")
     _add_config_flags(bench_train)
-    bench_train.add_argument("--steps", type=int, default=20)
+    bench_train.add_argument("--steps", type=int, default=60)
     bench_train.set_defaults(run=_bench_train)
 
     course = commands.add_parser(

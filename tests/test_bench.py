@@ -1,11 +1,12 @@
-"""The benchmark reports sane numbers and the `mict speed` command prints them."""
+"""The benchmarks report sane numbers and the `mict speed` command prints them."""
 
 import math
 
 import pytest
 
-from mict.bench import benchmark_models, format_table
+from mict.bench import benchmark_models, data_throughput, format_table, training_throughput
 from mict.cli import main
+from mict.config import make_config
 from mict.models import count_parameters, get_model
 
 
@@ -48,3 +49,21 @@ def test_speed_command_rejects_an_unknown_model(capsys):
     with pytest.raises(SystemExit):
         main(["speed", "--model", "resnet50"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_training_throughput_measures_model_loader_and_both(prepared_root):
+    config = make_config("quick", data=str(prepared_root), width=4, frames=4, crop_size=32, base_size=36,
+                         batch_size=4)
+    table = training_throughput(config, steps=2, warmup=1)
+    assert list(table["measure"]) == ["model step only (random clips)", "data loader only (0 workers)",
+                                      "training loop (both)"]
+    assert (table["clips_per_s"] > 0).all()
+    model, loader = table["clips_per_s"].iloc[:2]
+    assert table.attrs["bottleneck"] == ("model" if model < loader else "data loader")
+    assert "float32" in table.attrs["input"]
+
+
+def test_data_throughput_compares_with_the_original_pipeline(prepared_root):
+    table = data_throughput(prepared_root, frames=4, crop_size=32, base_size=36, clips=4)
+    assert len(table) >= 2 and (table["clips_per_s"] > 0).all()
+    assert table["speedup"].iloc[1] == 1.0

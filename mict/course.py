@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
+from .atomic import atomic_path
 from .config import TrainConfig, make_config
 
 NOTEBOOKS = (
@@ -147,9 +148,8 @@ class Results:
         value = float(value)
         self.values[name] = value
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_text(json.dumps({"profile": self.profile, "values": self.values}, indent=2) + "\n")
-        tmp.replace(self.path)
+        with atomic_path(self.path) as tmp:
+            tmp.write_text(json.dumps({"profile": self.profile, "values": self.values}, indent=2) + "\n")
         band = BANDS.get((self.notebook, name))
         if self.profile == "quick" and band is not None and not band[0] <= value <= band[1]:
             raise AssertionError(f"{self.notebook}: {name} = {value:.2f} is outside its band "

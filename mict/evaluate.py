@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from .atomic import atomic_path
 from .bench import resolve_device
 from .data import ClipDataset
 from .progress import show_progress
@@ -41,9 +42,8 @@ class Evaluation:
         for kind, table in (("predictions", self.predictions), ("per_class", self.per_class),
                             ("confusion", self.confusion)):
             path = out / f"{slug}_{kind}.csv"
-            tmp = path.with_name(f".{path.name}.tmp")
-            table.to_csv(tmp, index=kind == "confusion")
-            tmp.replace(path)
+            with atomic_path(path) as tmp:
+                table.to_csv(tmp, index=kind == "confusion")
             written.append(path)
         return written
 

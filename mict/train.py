@@ -30,6 +30,7 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 from tqdm.auto import tqdm
 
+from .atomic import atomic_path
 from .bench import resolve_device
 from .config import TrainConfig
 from .data import ClipDataset, DataNotPreparedError
@@ -215,9 +216,8 @@ def amp_settings(config: TrainConfig, device: torch.device) -> tuple[torch.dtype
 # --- Checkpoints ----------------------------------------------------------------------------------
 
 def save_atomically(obj, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def rng_state() -> dict:
@@ -536,9 +536,8 @@ class Trainer:
     def _log(self, row: dict) -> None:
         if not self.context.is_main:
             return
-        tmp = self.run_dir / ".metrics.csv.tmp"
-        pd.DataFrame(self.history).to_csv(tmp, index=False)
-        os.replace(tmp, self.run_dir / "metrics.csv")
+        with atomic_path(self.run_dir / "metrics.csv") as tmp:
+            pd.DataFrame(self.history).to_csv(tmp, index=False)
         val = f"  val loss {row['val_loss']:.3f} top1 {row['val_top1']:5.1f}%" if "val_top1" in row else ""
         print(f"epoch {row['epoch']:3d}/{self.config.epochs}  train loss {row['train_loss']:.3f} "
               f"top1 {row['train_top1']:5.1f}%{val}  lr {row['lr']:.2e}  "

@@ -25,6 +25,7 @@ from pathlib import Path
 import av
 from tqdm.auto import tqdm
 
+from ..atomic import atomic_path
 from ..progress import show_progress
 from .ucf101 import SPLITS, SplitLists, VideoName, find_videos
 
@@ -154,12 +155,10 @@ def _read_meta(folder: Path) -> dict | None:
 
 
 def _write_csv_atomically(path: Path, columns: list[str], rows: list[dict]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(tmp, path)
 
 
 def prepare_dataset(

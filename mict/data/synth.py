@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from tqdm.auto import tqdm
 
+from ..atomic import atomic_path
 from ..progress import show_progress
 from .ucf101 import CLASS_INDEX, LIST_DIR, SPLITS, VIDEO_DIR, groups_tested_in
 
@@ -232,8 +233,7 @@ def render_video(config: SynthConfig, spec: VideoSpec) -> np.ndarray:
 
 def write_avi(path: Path, frames: np.ndarray, fps: int = FPS) -> None:
     """Encode T×H×W×3 uint8 frames as an MPEG-4 AVI (UCF-101's container), atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with av.open(str(tmp), mode="w", format="avi") as container:
+    with atomic_path(path) as tmp, av.open(str(tmp), mode="w", format="avi") as container:
         stream = container.add_stream("mpeg4", rate=fps)
         stream.width, stream.height = frames.shape[2], frames.shape[1]
         stream.pix_fmt = "yuv420p"
@@ -244,7 +244,6 @@ def write_avi(path: Path, frames: np.ndarray, fps: int = FPS) -> None:
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    os.replace(tmp, path)
 
 
 def _generate_one(job: tuple[SynthConfig, VideoSpec, str]) -> str:
@@ -258,9 +257,8 @@ def _generate_one(job: tuple[SynthConfig, VideoSpec, str]) -> str:
 
 def _write_text_atomically(path: Path, lines: list[str]) -> None:
     """CRLF line endings, as in the official lists."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes("".join(f"{line}\r\n" for line in lines).encode())
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes("".join(f"{line}\r\n" for line in lines).encode())
 
 
 def write_split_lists(config: SynthConfig, specs: list[VideoSpec], out: Path) -> None:

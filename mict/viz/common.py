@@ -6,6 +6,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..atomic import atomic_path
+
 DPI = 110
 
 
@@ -26,9 +28,8 @@ def save_figure(fig: plt.Figure, name: str, directory: str | Path | None = None)
     directory = Path(directory) if directory is not None else figures_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.png"
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
-    tmp.replace(path)
+    with atomic_path(path, suffix=".tmp.png") as tmp:  # savefig picks the format from the name
+        fig.savefig(tmp, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     return SavedFigure(path)
 
 

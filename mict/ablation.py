@@ -10,13 +10,17 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
-from .bench import benchmark_model
-from .evaluate import evaluate
+from .bench import benchmark_model, resolve_device
+from .data import ClipDataset
+from .data.sampling import uniform_clips
 from .models import get_model
+from .progress import show_progress
 
 
 @dataclass(frozen=True)
@@ -59,16 +63,54 @@ def temporal_steps(frames: int, temporal_stride: int) -> int:
     return math.ceil(frames / temporal_stride)
 
 
+@torch.no_grad()
+def clip_length_probabilities(model: nn.Module, root: str | Path, lengths: list[int], *, clip_frames: int = 16,
+                              split: int = 1, crop_size: int = 160, base_size: int = 192, videos_per_batch: int = 4,
+                              device: str | torch.device = "cpu", progress: bool | None = None,
+                              ) -> tuple[dict[tuple[str, int], np.ndarray], np.ndarray]:
+    """Softmax probabilities of every test video for each length N, as one long clip ('long') and as
+    K = ceil(N / clip_frames) clips spread over the first N frames, averaged ('clips'); and the labels.
+
+    The same numbers as `evaluate(mode='long', frames=N)` and `evaluate(mode='clips', ...)` for each N,
+    but each video is decoded and preprocessed once, for every length and both ways: its first
+    max(lengths) frames (looped when shorter) hold every frame any of those clips takes.
+    """
+    device = resolve_device(device)
+    model = model.to(device).eval()
+    dataset = ClipDataset(root, split=split, subset="test", frames=max(lengths), sampling="first",
+                          crop_size=crop_size, base_size=base_size, augment=False)
+    n_frames = dataset.videos["n_frames"].to_numpy()
+    probabilities: dict[tuple[str, int], list[torch.Tensor]] = {}
+
+    def predict(clips: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            return model(clips.to(device)).float().softmax(dim=1).cpu()
+
+    batches = range(0, len(dataset), videos_per_batch)
+    for start in tqdm(batches, desc="clip lengths", leave=False, disable=not show_progress(progress)):
+        indices = range(start, min(start + videos_per_batch, len(dataset)))
+        videos = torch.stack([dataset[i][0] for i in indices])  # B×C×max(lengths)×H×W
+        for n in lengths:
+            long = predict(videos[:, :, :n])
+            probabilities.setdefault(("long", n), []).append(long)
+            count = max(1, math.ceil(n / clip_frames))
+            if count == 1 and n == clip_frames:  # one clip of the first n frames: the long clip itself
+                probabilities.setdefault(("clips", n), []).append(long)
+                continue
+            clips = [videos[b, :, list(sample.indices)]
+                     for b, i in enumerate(indices)
+                     for sample in uniform_clips(min(int(n_frames[i]), n), clip_frames, count)]
+            averaged = predict(torch.stack(clips)).view(len(indices), count, -1).mean(dim=1)
+            probabilities.setdefault(("clips", n), []).append(averaged)
+    return {key: torch.cat(parts).numpy() for key, parts in probabilities.items()}, dataset.labels
+
+
 def clip_length_curve(model: nn.Module, root: str | Path, lengths: list[int], *, label: str,
                       clip_frames: int = 16, **options) -> pd.DataFrame:
     """Top-1 for each number of frames N, two ways: one clip of the first N frames, and
     ceil(N / clip_frames) clips of `clip_frames` frames spread over those N frames, averaged."""
-    rows = []
-    for n in lengths:
-        long = evaluate(model, root, mode="long", frames=n, **options)
-        rows.append({"model": label, "method": "one long clip", "frames": n, "top1": long.summary["top1"]})
-        clips = max(1, math.ceil(n / clip_frames))
-        averaged = evaluate(model, root, mode="clips", frames=clip_frames, clips=clips, span=n, **options)
-        rows.append({"model": label, "method": "K 16-frame clips averaged", "frames": n,
-                     "top1": averaged.summary["top1"]})
-    return pd.DataFrame(rows)
+    probabilities, labels = clip_length_probabilities(model, root, lengths, clip_frames=clip_frames, **options)
+    methods = {"long": "one long clip", "clips": f"K {clip_frames}-frame clips averaged"}
+    return pd.DataFrame([{"model": label, "method": methods[way], "frames": n,
+                          "top1": 100 * float((probabilities[way, n].argmax(axis=1) == labels).mean())}
+                         for n in lengths for way in ("long", "clips")])

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from .atomic import atomic_path
 from .bench import resolve_device
-from .config import TrainConfig
+from .config import TrainConfig, frame_size_for
 from .data import ClipDataset, DataNotPreparedError
 from .data.dataset import load_manifest
 from .metrics import RunningMetrics
@@ -109,8 +109,8 @@ def ensure_data(config: TrainConfig, context: Distributed | None = None, progres
 
         print(f"the synthetic dataset is not prepared yet: generating it under {paths.synthetic_raw_dir()} …")
         generate_dataset(paths.synthetic_raw_dir(), SynthConfig(), progress=progress)
-        size = (round(config.base_size * 4 / 3), config.base_size)
-        report = prepare_dataset(paths.synthetic_raw_dir(), root, size=size, progress=progress)
+        report = prepare_dataset(paths.synthetic_raw_dir(), root, size=frame_size_for(config.base_size),
+                                 progress=progress)
         print(report.summary())
     if context is not None:
         context.barrier()

@@ -79,7 +79,7 @@ print(f"mict {mict.__version__}, profile {course.profile}, data {course.data_roo
 # * `generate_dataset` renders the videos as MPEG-4 AVIs into `UCF-101/<Class>/` and writes
 #   the split lists into `ucfTrainTestlist/`, as UCF-101 ships them;
 # * `prepare_dataset` — what `mict prepare` runs — decodes every listed video once into JPEG
-#   frames at the size the networks crop from (96×72 here, 256×192 for UCF-101) and writes
+#   frames at the size the networks crop from (72×54 here, 256×192 for UCF-101) and writes
 #   `manifest.csv`, one row per video. Training then never decodes a video again.
 #
 # In the full profile, UCF-101 is prepared once on the command line (section 7), and this
@@ -310,7 +310,7 @@ check_group_leak(leak_percent_solution, strict=True)
 #   texture (and how it is framed), its shape and its colour. Split *k* tests on groups
 #   7*k*−6 … 7*k*, as in UCF-101;
 # * 25 groups of 4–5 clips per class, 40–100 frames at 25 fps (1.6–4 s), 128×96 pixels with
-#   a little camera shake and noise, prepared at 96×72.
+#   a little camera shake and noise, prepared at 72×54.
 #
 # The whole recipe is `SynthConfig`; the same seed always gives the same videos, byte for byte.
 

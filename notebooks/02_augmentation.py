@@ -159,9 +159,9 @@ save_figure(fig, "02_augmentation_steps")
 # to all of it. We show both profiles, each on its own base size:
 #
 # * **full**: 256×192 frames, crops from 128 to 192 pixels, resized to 160×160;
-# * **quick**: 96×72 frames, sides 160–192 of 192 (60, 66 or 72 pixels), resized to 64×64. The
-#   synthetic objects are small and move across the whole frame; a ⅔ crop of a 72-pixel frame
-#   (48 pixels) can leave the object outside for much of the clip, and a clip that does not show the
+# * **quick**: 72×54 frames, sides 160–192 of 192 (45, 50 or 54 pixels), resized to 48×48. The
+#   synthetic objects are small and move across the whole frame; a ⅔ crop of a 54-pixel frame
+#   (36 pixels) can leave the object outside for much of the clip, and a clip that does not show the
 #   motion cannot show its label.
 
 # %%

@@ -49,7 +49,7 @@ print(f"mict {mict.__version__}, profile {course.profile}, data {course.data_roo
 # ## The recipe
 #
 # The *quick* profile is a scaled-down version of the original's recipe that trains on a laptop
-# CPU in minutes: a MiCT-ResNet-18 with 16 base channels instead of 64, 64×64 crops of 96×72
+# CPU in minutes: a MiCT-ResNet-18 with 16 base channels instead of 64, 48×48 crops of 72×54
 # frames instead of 160×160 crops of 256×192, and AdamW with a one-cycle schedule, which
 # reaches a good accuracy in 16 short epochs where the original's SGD needed 120. The clips are
 # still 16 frames and the architecture is exactly MiCT's. Every value is a field of
@@ -100,7 +100,7 @@ pd.DataFrame({"holds": [type(v).__name__ for v in checkpoint.values()]}, index=p
 
 # %%
 if not course.figures_only:
-    demo = dict(width=4, epochs=2, crop_size=32, base_size=36)
+    demo = dict(width=4, epochs=2, frames=8, crop_size=32, base_size=36)
     runs = mict.paths.build_dir() / "runs"
     straight = train(course.train_config(**demo, out=str(runs / "resume-demo-straight")), overwrite=True,
                      progress=False)

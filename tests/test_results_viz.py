@@ -8,9 +8,15 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from mict.ablation import Variant, architecture_costs, clip_length_curve, temporal_steps  # noqa: E402
+from mict.ablation import (  # noqa: E402
+    Variant,
+    architecture_costs,
+    clip_length_curve,
+    clip_length_probabilities,
+    temporal_steps,
+)
 from mict.data import ClipDataset  # noqa: E402
-from mict.evaluate import evaluate  # noqa: E402
+from mict.evaluate import evaluate, predict_probabilities  # noqa: E402
 from mict.exercises import ExerciseFailed  # noqa: E402
 from mict.exercises.training import (  # noqa: E402
     check_average_clips,
@@ -77,13 +83,32 @@ def test_clip_length_curve_and_costs(prepared_root):
     model = get_model("mict_resnet18", width=4, num_classes=3)
     curve = clip_length_curve(model, prepared_root, [4, 8], label="m", clip_frames=4, progress=False, **SMALL)
     assert list(curve["frames"]) == [4, 4, 8, 8]
-    assert set(curve["method"]) == {"one long clip", "K 16-frame clips averaged"}
+    assert set(curve["method"]) == {"one long clip", "K 4-frame clips averaged"}
     first = curve[curve["frames"] == 4]["top1"]
     assert first.iloc[0] == first.iloc[1]  # one 4-frame clip either way
     costs = architecture_costs([Variant("tiny", "mict_resnet18", {"width": 4, "temporal_kernel": 3})],
                                frames=4, size=32, runs=1, warmup=0)
     assert list(costs.columns) == ["label", "params_millions", "gflops", "cpu_fps", "cpu_memory_mb"]
     assert costs["cpu_fps"].iloc[0] > 0
+
+
+def test_clip_length_probabilities_match_evaluating_each_length_on_its_own(prepared_root):
+    """Decoding each video once for every length must not change a single probability."""
+    torch.manual_seed(0)
+    model = get_model("mict_resnet18", width=4, num_classes=3).eval()
+    lengths = [4, 6, 24]  # the test videos have 16–20 frames: at 24 the long clip loops them
+    probabilities, labels = clip_length_probabilities(model, prepared_root, lengths, clip_frames=4,
+                                                      videos_per_batch=3, progress=False, **SMALL)
+    assert set(probabilities) == {(way, n) for way in ("long", "clips") for n in lengths}
+    for n in lengths:
+        long = predict_probabilities(model, ClipDataset(prepared_root, subset="test", frames=n, **SMALL),
+                                     progress=False)
+        clips = ClipDataset(prepared_root, subset="test", frames=4, sampling="uniform", clips=-(-n // 4), span=n,
+                            **SMALL)
+        torch.testing.assert_close(probabilities["long", n], long, atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(probabilities["clips", n], predict_probabilities(model, clips, progress=False),
+                                   atol=1e-5, rtol=1e-4)
+    assert list(labels) == list(ClipDataset(prepared_root, subset="test", frames=4, **SMALL).labels)
 
 
 @pytest.mark.parametrize(

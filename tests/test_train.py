@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from mict.config import TrainConfig, make_config
+from mict.config import TrainConfig, frame_size_for, make_config
 from mict.data import DataNotPreparedError
 from mict.metrics import RunningMetrics
 from mict.train import (
@@ -141,7 +141,7 @@ def test_missing_data_and_bad_options_are_explained(tmp_path, prepared_root):
 
 def test_profiles():
     quick, full = make_config("quick"), make_config("full")
-    assert (quick.model, quick.width, quick.crop_size, quick.frames) == ("mict_resnet18", 16, 64, 16)
+    assert (quick.model, quick.width, quick.crop_size, quick.frames) == ("mict_resnet18", 16, 48, 16)
     assert (full.optimizer, full.lr, full.momentum, full.weight_decay, full.batch_size) == ("sgd", 1e-2, 0.9, 5e-4, 112)
     assert (full.epochs, full.schedule, full.lr_steps, full.crop_size, full.base_size) == (120, "step", (80,), 160, 192)
     assert full.pretrained is True and full.dropout == 0.5 and full.hflip
@@ -153,6 +153,15 @@ def test_profiles():
     assert make_config("quick", version="v2").lr == 1.5e-3 and quick.lr == 3e-3
     assert make_config("quick", version="v2", lr=2e-3).lr == 2e-3
     assert make_config("full", version="v2").lr == 1e-2
+
+
+def test_each_profile_prepares_its_frames_at_the_size_it_crops_from():
+    from mict.course import settings
+
+    assert frame_size_for(192) == (256, 192) and frame_size_for(54) == (72, 54)
+    for profile in ("quick", "full"):
+        width, height = settings(profile).prepare_size
+        assert height == make_config(profile).base_size and width == round(height * 4 / 3)
 
 
 def test_metrics_are_weighted_by_batch_size():

@@ -163,8 +163,8 @@ def test_widget_default_render_uses_the_profile_sizes(tiny_videos):
     root, videos = tiny_videos
     widget = AugmentationWidget(root, videos, make_config("quick", data=str(root)))
     fig = widget.render_default()
-    assert widget.controls["crop_width"].options == (60, 66, 72)
-    assert fig.axes[1].get_title() == "center crop 72×72"
+    assert widget.controls["crop_width"].options == (45, 50, 54)
+    assert fig.axes[1].get_title() == "center crop 54×54"
     assert widget.last_values is None  # render_default does not touch the widget
     plt.close(fig)
 

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from .bench import benchmark_model, resolve_device
 from .data import ClipDataset
 from .data.sampling import uniform_clips
+from .evaluate import softmax_of
 from .models import get_model
 from .progress import show_progress
 
@@ -81,17 +82,12 @@ def clip_length_probabilities(model: nn.Module, root: str | Path, lengths: list[
                           crop_size=crop_size, base_size=base_size, augment=False)
     n_frames = dataset.videos["n_frames"].to_numpy()
     probabilities: dict[tuple[str, int], list[torch.Tensor]] = {}
-
-    def predict(clips: torch.Tensor) -> torch.Tensor:
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-            return model(clips.to(device)).float().softmax(dim=1).cpu()
-
     batches = range(0, len(dataset), videos_per_batch)
     for start in tqdm(batches, desc="clip lengths", leave=False, disable=not show_progress(progress)):
         indices = range(start, min(start + videos_per_batch, len(dataset)))
         videos = torch.stack([dataset[i][0] for i in indices])  # B×C×max(lengths)×H×W
         for n in lengths:
-            long = predict(videos[:, :, :n])
+            long = softmax_of(model, videos[:, :, :n], device)
             probabilities.setdefault(("long", n), []).append(long)
             count = max(1, math.ceil(n / clip_frames))
             if count == 1 and n == clip_frames:  # one clip of the first n frames: the long clip itself
@@ -100,7 +96,7 @@ def clip_length_probabilities(model: nn.Module, root: str | Path, lengths: list[
             clips = [videos[b, :, list(sample.indices)]
                      for b, i in enumerate(indices)
                      for sample in uniform_clips(min(int(n_frames[i]), n), clip_frames, count)]
-            averaged = predict(torch.stack(clips)).view(len(indices), count, -1).mean(dim=1)
+            averaged = softmax_of(model, torch.stack(clips), device).view(len(indices), count, -1).mean(dim=1)
             probabilities.setdefault(("clips", n), []).append(averaged)
     return {key: torch.cat(parts).numpy() for key, parts in probabilities.items()}, dataset.labels
 

@@ -91,7 +91,6 @@ class CourseSettings:
     profile: str
     data_root: Path  # the prepared dataset
     raw_root: Path  # UCF-101's distribution, or where the synthetic one is generated
-    prepare_size: tuple[int, int]  # frame size stored by `mict prepare`
     retrain: bool = False
     figures_only: bool = False
 
@@ -106,17 +105,20 @@ class CourseSettings:
     def crop_size(self) -> int:
         return self.train_config().crop_size
 
+    @property
+    def prepare_size(self) -> tuple[int, int]:
+        """The frame size `mict prepare` stores: the size the networks crop from."""
+        return frame_size_for(self.base_size)
+
 
 def settings(profile: str = "quick", *, retrain: bool = False, figures_only: bool = False) -> CourseSettings:
     """The course's settings for a profile: 'quick' (synthetic, CPU) or 'full' (UCF-101, GPU)."""
     if profile == "quick":
-        return CourseSettings("quick", paths.synthetic_prepared_dir(), paths.synthetic_raw_dir(),
-                              frame_size_for(make_config("quick").base_size),
-                              retrain, figures_only)
+        return CourseSettings("quick", paths.synthetic_prepared_dir(), paths.synthetic_raw_dir(), retrain,
+                              figures_only)
     if profile == "full":
         ucf = paths.data_dir() / "ucf101"
-        return CourseSettings("full", ucf / "prepared", ucf, frame_size_for(make_config("full").base_size),
-                              retrain, figures_only)
+        return CourseSettings("full", ucf / "prepared", ucf, retrain, figures_only)
     raise ValueError(f"profile must be 'quick' or 'full', got {profile!r}")
 
 

@@ -56,19 +56,21 @@ def predict_probabilities(model: nn.Module, dataset: ClipDataset, *, batch_size:
     device = resolve_device(device)
     model = model.to(device).eval()
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, num_workers=workers, shuffle=False)
-    autocast = device.type == "cuda"
     rows = []
     for clips, _ in tqdm(loader, desc=desc, leave=False, disable=not show_progress(progress)):
-        clips = clips.to(device)
         per_video = clips.shape[1] if clips.dim() == 6 else None
-        if per_video:
-            clips = clips.flatten(0, 1)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-            probabilities = model(clips).float().softmax(dim=1)
+        probabilities = softmax_of(model, clips.flatten(0, 1) if per_video else clips, device)
         if per_video:
             probabilities = probabilities.view(-1, per_video, probabilities.shape[1]).mean(dim=1)
-        rows.append(probabilities.cpu())
+        rows.append(probabilities)
     return torch.cat(rows).numpy()
+
+
+@torch.no_grad()
+def softmax_of(model: nn.Module, clips: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Class probabilities of a batch of clips, on the CPU; bfloat16 autocast on a GPU."""
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        return model(clips.to(device)).float().softmax(dim=1).cpu()
 
 
 def summarise(name: str, probabilities: np.ndarray, dataset: ClipDataset) -> Evaluation:

@@ -234,3 +234,25 @@ def test_mict_stem_is_the_sum_of_its_branches():
         motion = stem.pool3d(F.relu(stem.bn3d(stem.conv3d(F.pad(clip, (3, 3, 3, 3, 0, 6))))))
         frames = torch.stack([stem.pool2d(F.relu(stem.bn2d(stem.conv2d(clip[:, :, t])))) for t in (0, 2, 4)], 2)
     torch.testing.assert_close(total, motion + frames)
+
+
+@pytest.mark.parametrize("channels", [3, 4, 16])
+@pytest.mark.parametrize("layout", [torch.channels_last, torch.contiguous_format])
+def test_the_strided_shortcut_has_the_gradients_of_float64_arithmetic(channels, layout):
+    """The ResNet shortcut (a 1×1 convolution with stride 2) against a float64 reference: PyTorch's
+    oneDNN kernel for the strided form returns wrong weight gradients for channels-last inputs with
+    few channels on some CPUs, which made training with --width 4 irreproducible."""
+    from mict.models.common import StridedPointwiseConv2d
+
+    torch.manual_seed(0)
+    conv = StridedPointwiseConv2d(channels, 2 * channels, stride=2)
+    x = torch.randn(8, channels, 12, 12).contiguous(memory_format=layout).requires_grad_(True)
+    output = conv(x)
+    grad = torch.randn_like(output)
+    weight_grad, input_grad = torch.autograd.grad(output, (conv.weight, x), grad)
+    x64, w64 = x.detach().double().requires_grad_(True), conv.weight.detach().double().requires_grad_(True)
+    expected = F.conv2d(x64, w64, stride=2)
+    expected_weight, expected_input = torch.autograd.grad(expected, (w64, x64), grad.double())
+    torch.testing.assert_close(output.double(), expected, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(weight_grad.double(), expected_weight, rtol=1e-5, atol=1e-4)
+    torch.testing.assert_close(input_grad.double(), expected_input, rtol=1e-5, atol=1e-5)

@@ -49,6 +49,26 @@ def check_clip_hook(module: nn.Module, args: tuple) -> None:
     check_clip(args[0])
 
 
+class StridedPointwiseConv2d(nn.Conv2d):
+    """A 1×1 convolution with stride s, computed as a stride-1 one on every s-th pixel.
+
+    The same arithmetic, bit for bit, and the same parameters as `nn.Conv2d(kernel_size=1,
+    stride=s)`. PyTorch's oneDNN kernel for the strided form returns wrong weight gradients
+    (and can corrupt memory) on channels-last inputs with few channels on some CPUs; the
+    stride-1 kernel does not (tests/test_models.py checks both against float64).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int):
+        super().__init__(in_channels, out_channels, kernel_size=1, stride=stride, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s, t = self.stride
+        if (s, t) != (1, 1):
+            layout = torch.channels_last if x.stride(1) == 1 else torch.contiguous_format
+            x = x[:, :, ::s, ::t].contiguous(memory_format=layout)
+        return nn.functional.conv2d(x, self.weight)
+
+
 def resnet_stage_2d(inplanes: int, planes: int, blocks: int, stride: int) -> list[nn.Module]:
     """The BasicBlocks of one 2D ResNet stage (torchvision's block, so ImageNet names match).
 
@@ -57,10 +77,7 @@ def resnet_stage_2d(inplanes: int, planes: int, blocks: int, stride: int) -> lis
     """
     downsample = None
     if stride != 1 or inplanes != planes:
-        downsample = nn.Sequential(
-            nn.Conv2d(inplanes, planes, kernel_size=1, stride=stride, bias=False),
-            nn.BatchNorm2d(planes),
-        )
+        downsample = nn.Sequential(StridedPointwiseConv2d(inplanes, planes, stride), nn.BatchNorm2d(planes))
     first = BasicBlock2d(inplanes, planes, stride=stride, downsample=downsample)
     return [first] + [BasicBlock2d(planes, planes) for _ in range(blocks - 1)]
 

@@ -1,10 +1,11 @@
 """The `mict` command: one subcommand per job, each a thin wrapper over the library."""
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
-import torch
+from .errors import MictError
 
 
 def _speed(args: argparse.Namespace) -> int:
@@ -25,12 +26,28 @@ def _speed(args: argparse.Namespace) -> int:
         runs=args.runs,
         warmup=args.warmup,
         memory=not args.no_memory,
+        original_layout=args.original_layout,
     )
     print(format_table(table))
     if args.csv:
         table.to_csv(args.csv, index=False)
         print(f"wrote {args.csv}")
     return 0
+
+
+def _count(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+_positive, _non_negative = _count(1), _count(0)
 
 
 def _range(text: str) -> tuple[int, int]:
@@ -60,7 +77,8 @@ def _synth(args: argparse.Namespace) -> int:
 def _prepare(args: argparse.Namespace) -> int:
     from .data.prepare import parse_size, prepare_dataset
 
-    report = prepare_dataset(args.root, args.out, size=parse_size(args.size), workers=args.workers)
+    report = prepare_dataset(args.root, args.out, size=parse_size(args.size), workers=args.workers,
+                             verify=args.verify)
     print(report.summary())
     return 0
 
@@ -101,18 +119,6 @@ def _bench_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
-TRAIN_HELP = {
-    "data": "prepared dataset (default: the profile's; quick generates the synthetic one when missing)",
-    "batch_size": "global batch, split over processes and accumulation steps",
-    "accumulation": "micro-batches per optimiser step (gradient accumulation)",
-    "lr_steps": "epochs at which a step/multistep schedule divides the lr by 1/lr_gamma",
-    "pretrained": "true (ImageNet), false, or a path to weights",
-    "amp": "mixed precision: auto (CUDA: bf16 if supported, else fp16; float32 elsewhere), bf16 (CPU too), fp16, off",
-    "out": "run folder (default: build/runs/<model>-<config hash>)",
-    "workers": "DataLoader worker processes",
-}
-
-
 def _pretrained(text: str) -> bool | str:
     lowered = text.lower()
     if lowered in ("true", "yes", "1", "imagenet"):
@@ -123,21 +129,18 @@ def _pretrained(text: str) -> bool | str:
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per TrainConfig field; unset flags keep the profile's value."""
-    import dataclasses
+    """One flag per TrainConfig field, its help and choices from the field; unset flags keep the profile's value."""
+    from .config import FULL, TrainConfig
 
-    from .config import AMP_MODES, OPTIMIZERS, SCHEDULES, TrainConfig
-    from .models import TEMPORAL_KERNELS, list_models
-
-    choices = {"model": list_models(), "optimizer": OPTIMIZERS, "schedule": SCHEDULES, "amp": AMP_MODES,
-               "version": ["v1", "v2"], "temporal_kernel": TEMPORAL_KERNELS, "split": [1, 2, 3]}
     for f in dataclasses.fields(TrainConfig):
         if f.name in ("profile", "extra"):
             continue
         flag = "--" + f.name.replace("_", "-")
-        default = TrainConfig.__dataclass_fields__[f.name].default
-        help_text = TRAIN_HELP.get(f.name)
-        if f.name in ("lr_steps", "crop_scales"):
+        default, choices = f.default, f.metadata["choices"]
+        defaults = [f"quick: {default}"] if default not in (None, ()) else []
+        defaults += [f"full: {FULL[f.name]}"] if f.name in FULL else []
+        help_text = f.metadata["help"] + (f" ({'; '.join(defaults)})" if defaults else "")
+        if isinstance(default, tuple):
             parser.add_argument(flag, type=int, nargs="+", help=help_text)
         elif f.name == "pretrained":
             parser.add_argument(flag, type=_pretrained, help=help_text)
@@ -145,12 +148,10 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
         else:
             kind = type(default) if default is not None else str
-            parser.add_argument(flag, type=kind, choices=choices.get(f.name), help=help_text)
+            parser.add_argument(flag, type=kind, choices=choices, help=help_text)
 
 
 def _config_from_args(args: argparse.Namespace):
-    import dataclasses
-
     from .config import TrainConfig, make_config
 
     overrides = {f.name: getattr(args, f.name, None) for f in dataclasses.fields(TrainConfig)
@@ -159,8 +160,9 @@ def _config_from_args(args: argparse.Namespace):
 
 
 def _train(args: argparse.Namespace) -> int:
+    from .checkpoints import load_trained_model
     from .evaluate import evaluate
-    from .train import Trainer, TrainingDiverged, load_trained_model
+    from .train import Trainer, TrainingDiverged
 
     config = _config_from_args(args)
     try:
@@ -178,41 +180,26 @@ def _train(args: argparse.Namespace) -> int:
         model = load_trained_model(result.best_checkpoint, trainer.device)[0]
         evaluation = evaluate(model, trainer.train_set.root, split=config.split, frames=config.frames,
                               crop_size=config.crop_size, base_size=config.base_size, device=trainer.device,
-                              workers=config.workers, progress=not args.no_progress)
+                              amp=config.amp, workers=config.workers, progress=not args.no_progress)
         print(f"test split {config.split}, first {config.frames} frames: top-1 {evaluation.summary['top1']:.1f}%  "
               f"top-5 {evaluation.summary['top5']:.1f}%  ({evaluation.summary['videos']} videos)")
     return 0
 
 
 def _test(args: argparse.Namespace) -> int:
-    from .config import make_config
-    from .data.dataset import class_names
+    from .checkpoints import load_any_checkpoint
     from .evaluate import evaluate_all
-    from .models import get_model, load_checkpoint
-    from .train import load_trained_model
 
     checkpoint = Path(args.checkpoint)
-    if not checkpoint.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {checkpoint}")
-    meta = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    if "config" in meta:
-        model, config, _ = load_trained_model(checkpoint)
-        root = args.data or config.data_root()
-        crop, base = args.crop_size or config.crop_size, args.base_size or config.base_size
-        split, frames = args.split or config.split, args.frames or config.frames
-    else:  # an original MiCT-Net-PyTorch checkpoint: the flags describe the architecture
-        config = make_config("full")
-        root = args.data or config.data_root()
-        classes = class_names(root)
-        options = {"version": args.version, "temporal_kernel": args.temporal_kernel} if (
-            args.model.startswith("mict")) else {}
-        model = get_model(args.model, num_classes=len(classes), width=args.width, **options)
-        load_checkpoint(model, checkpoint)
-        crop, base, split, frames = args.crop_size or 160, args.base_size or 192, args.split or 1, args.frames or 16
-    long_frames = tuple(int(n) for n in args.long.split(",")) if args.long else ()
-    table, evaluations = evaluate_all(model, root, frames=frames, long_frames=long_frames, clips=args.clips,
-                                      split=split, subset=args.subset, crop_size=crop, base_size=base,
-                                      batch_size=args.batch_size, device=args.device, workers=args.workers)
+    model, config, _ = load_any_checkpoint(checkpoint, model=args.model, width=args.width, version=args.version,
+                                           temporal_kernel=args.temporal_kernel)
+    root = args.data or config.data_root()
+    split = args.split or config.split
+    table, evaluations = evaluate_all(model, root, frames=args.frames or config.frames, long_frames=args.long,
+                                      clips=args.clips, split=split, subset=args.subset,
+                                      crop_size=args.crop_size or config.crop_size,
+                                      base_size=args.base_size or config.base_size, batch_size=args.batch_size,
+                                      device=args.device, amp=args.amp, workers=args.workers)
     out = Path(args.out) if args.out else checkpoint.parent / f"eval-split{split}-{args.subset}"
     for evaluation in evaluations:
         evaluation.save(out)
@@ -223,14 +210,71 @@ def _test(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict(args: argparse.Namespace) -> int:
+    from .checkpoints import load_any_checkpoint
+    from .predict import class_names_for, predict_video
+
+    model, config, classes = load_any_checkpoint(args.checkpoint, model=args.model, width=args.width,
+                                                 version=args.version, temporal_kernel=args.temporal_kernel)
+    prediction = predict_video(model, class_names_for(classes, model), args.video,
+                               base_size=args.base_size or config.base_size,
+                               crop_size=args.crop_size or config.crop_size, frames=args.frames, device=args.device,
+                               amp=args.amp)
+    first, last = prediction.step_frames[0][0], prediction.step_frames[-1][1]
+    print(f"{args.video}: frames {first}–{last}, {len(prediction.step_frames)} time steps")
+    print(prediction.top(args.top).to_string(float_format="{:.3f}".format))
+    print("\nprobability of each of these classes at each time step:")
+    print(prediction.steps(args.top).to_string(float_format="{:.3f}".format))
+    if args.csv:
+        print(f"wrote {prediction.to_csv(args.csv)}")
+    return 0
+
+
 def _bench_train(args: argparse.Namespace) -> int:
     from .bench import training_throughput
 
     table = training_throughput(_config_from_args(args), steps=args.steps)
     print(table.attrs["input"])
-    print(table.to_string(index=False, float_format="{:.1f}".format))
-    print(f"bottleneck: {table.attrs['bottleneck']}")
+    print(table.to_string(index=False, formatters={"clips_per_s": "{:.1f}".format,
+                                                   "of the model step": "{:.0%}".format}))
+    print(f"bottleneck: {table.attrs['bottleneck']}; the training loop runs at "
+          f"{table.attrs['loop_vs_model']:.0%} of the model step's clips/s")
     return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .sweep import SWEEPS, load_sweep, run_sweep, stale_records, sweeps_dir
+
+    folder = Path(args.out) if args.out else sweeps_dir()
+    names = list(SWEEPS) if args.name == "all" else [args.name]
+    if args.check:
+        stale = [f"{name}: {line}" for name in names for line in stale_records(name, folder)]
+        print("\n".join(stale) if stale else f"every record in {folder} is current")
+        return 1 if stale else 0
+    for name in names:
+        run_sweep(name, arms=args.arms.split(",") if args.arms else None, seeds=args.seeds, folder=folder,
+                  profile=args.profile, progress=not args.no_progress)
+        for arm, records in load_sweep(name, folder).items():
+            top1 = ", ".join(f"{r.top1():.1f}" for r in records)
+            print(f"{name} {arm}: test top-1 by seed {top1}")
+    print(f"records in {folder}")
+    return 0
+
+
+def _lengths(text: str) -> tuple[int, ...]:
+    """'16,35,75' → (16, 35, 75)."""
+    return tuple(_positive(part) for part in text.split(","))
+
+
+def _seeds(text: str) -> list[int]:
+    """'0-4' → [0, 1, 2, 3, 4]; '0,2,5' → [0, 2, 5]."""
+    try:
+        if "-" in text:
+            low, high = (int(v) for v in text.split("-"))
+            return list(range(low, high + 1))
+        return [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seeds like 0-4 or 0,2,5, got {text!r}") from None
 
 
 def _course(args: argparse.Namespace) -> int:
@@ -247,6 +291,7 @@ def _course(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from .models import TEMPORAL_KERNELS, list_models
+    from .runtime import AMP_MODES
 
     parser = argparse.ArgumentParser(prog="mict", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -258,18 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     speed.add_argument("--model", action="append", choices=list_models(),
                        help="repeat to compare several (default: mict_resnet18 and resnet3d_18)")
-    speed.add_argument("--batch", type=int, default=1)
-    speed.add_argument("--frames", type=int, default=16)
-    speed.add_argument("--size", type=int, default=160)
+    speed.add_argument("--batch", type=_positive, default=1)
+    speed.add_argument("--frames", type=_positive, default=16)
+    speed.add_argument("--size", type=_positive, default=160)
     speed.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto")
-    speed.add_argument("--width", type=int, default=64)
-    speed.add_argument("--num-classes", type=int, default=101)
+    speed.add_argument("--width", type=_positive, default=64)
+    speed.add_argument("--num-classes", type=_positive, default=101)
     speed.add_argument("--version", choices=["v1", "v2"], default="v1")
     speed.add_argument("--temporal-kernel", type=int, choices=TEMPORAL_KERNELS, default=7)
-    speed.add_argument("--runs", type=int, default=20)
-    speed.add_argument("--warmup", type=int, default=3)
+    speed.add_argument("--runs", type=_positive, default=20)
+    speed.add_argument("--warmup", type=_non_negative, default=3)
     speed.add_argument("--baseline", help="model whose frames/s the others are compared with")
     speed.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
+    speed.add_argument("--original-layout", action="store_true",
+                       help="also measure each model with the original implementation's tensor layout "
+                            "(contiguous N·C·T·H·W clips, time folded by transpose + copy)")
     speed.add_argument("--csv", help="also write the table to this CSV file")
     speed.set_defaults(run=_speed)
 
@@ -283,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--frames", type=_range, default=(40, 100), help="video length range, e.g. 40-100")
     synth.add_argument("--size", default="128x96", help="frame size WIDTHxHEIGHT")
     synth.add_argument("--seed", type=int, default=0)
-    synth.add_argument("--workers", type=int, help="processes (default: one per CPU core)")
+    synth.add_argument("--workers", type=_positive, help="processes (default: one per CPU core)")
     synth.set_defaults(run=_synth)
 
     prepare = commands.add_parser(
@@ -294,7 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.add_argument("--out", required=True, help="folder for frames/, manifest.csv and failures.csv")
     prepare.add_argument("--size", default="256x192",
                          help="frame size to store, WIDTHxHEIGHT (default 256x192), or 'original'")
-    prepare.add_argument("--workers", type=int, help="processes (default: one per CPU core)")
+    prepare.add_argument("--workers", type=_positive, help="processes (default: one per CPU core)")
+    prepare.add_argument("--verify", action="store_true",
+                         help="decode every frame of the videos already prepared and prepare again those whose "
+                              "frames do not all decode")
     prepare.set_defaults(run=_prepare)
 
     bench_data = commands.add_parser(
@@ -302,18 +353,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Time clip loading + augmentation in one process (per CPU core with --threads 1).")
     bench_data.add_argument("--root", help="a prepared dataset (default: generate UCF-sized synthetic frames)")
     bench_data.add_argument("--original-root", help="the same videos prepared at their source size (optional)")
-    bench_data.add_argument("--frames", type=int, default=16)
-    bench_data.add_argument("--crop-size", type=int, default=160)
-    bench_data.add_argument("--base-size", type=int, default=192)
-    bench_data.add_argument("--clips", type=int, default=200)
-    bench_data.add_argument("--threads", type=int, default=1)
+    bench_data.add_argument("--frames", type=_positive, default=16)
+    bench_data.add_argument("--crop-size", type=_positive, default=160)
+    bench_data.add_argument("--base-size", type=_positive, default=192)
+    bench_data.add_argument("--clips", type=_positive, default=200)
+    bench_data.add_argument("--threads", type=_positive, default=1)
     bench_data.set_defaults(run=_bench_data)
 
     bench_prepare = commands.add_parser(
         "bench-prepare", help="frames/s of `mict prepare` against ffmpeg run once per video",
         description="Needs the ffmpeg command line (benchmark only).")
     bench_prepare.add_argument("--root", help="holds UCF-101/ and the lists (default: generate UCF-sized videos)")
-    bench_prepare.add_argument("--workers", type=int, default=2)
+    bench_prepare.add_argument("--workers", type=_positive, default=2)
     bench_prepare.set_defaults(run=_bench_prepare)
 
     train = commands.add_parser(
@@ -334,8 +385,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find the bottleneck of a training configuration (default: the quick profile).")
     bench_train.add_argument("--profile", choices=["quick", "full"], default="quick")
     _add_config_flags(bench_train)
-    bench_train.add_argument("--steps", type=int, default=60)
+    bench_train.add_argument("--steps", type=_positive, default=60)
     bench_train.set_defaults(run=_bench_train)
+
+    from .sweep import SWEEPS
+
+    sweep = commands.add_parser(
+        "sweep", help="train a grid of configurations × seeds and keep every run's per-video predictions",
+        description="Train every arm of a sweep with every seed (through the run cache; resumable) and write "
+                    "one record per run: its configuration, key and code versions, and its per-video test and "
+                    "validation probabilities. " + " ".join(f"'{k}': {v.description}." for k, v in SWEEPS.items()))
+    sweep.add_argument("name", choices=[*SWEEPS, "all"])
+    sweep.add_argument("--arms", help="comma-separated arm names (default: every arm)")
+    sweep.add_argument("--seeds", type=_seeds, help="e.g. 0-4 or 0,2 (default: the sweep's)")
+    sweep.add_argument("--out", help="folder of the records (default: data/sweeps, the shipped ones)")
+    sweep.add_argument("--profile", choices=["quick", "full"], default="quick")
+    sweep.add_argument("--check", action="store_true",
+                       help="train nothing: list the records today's code would key differently (exit 1 if any)")
+    sweep.add_argument("--no-progress", action="store_true")
+    sweep.set_defaults(run=_sweep)
 
     course = commands.add_parser(
         "course", help="execute the course's notebooks headlessly into build/notebooks and regenerate figures/",
@@ -348,6 +416,26 @@ def build_parser() -> argparse.ArgumentParser:
     course.add_argument("--retrain", action="store_true", help="train again instead of reusing cached runs")
     course.set_defaults(run=_course)
 
+    predict = commands.add_parser(
+        "predict", help="the top classes of a video file, and their probabilities at each time step",
+        description="Predict the action in any video PyAV reads (avi, mp4, …), preprocessed as at test time. "
+                    "For a checkpoint of the original implementation, describe its architecture with "
+                    "--model/--version/--temporal-kernel/--width.")
+    predict.add_argument("video")
+    predict.add_argument("--checkpoint", required=True, help="best.pt or last.pt of a run, or an original .pth.tar")
+    predict.add_argument("--frames", type=_positive, help="only the first N frames (default: the whole video)")
+    predict.add_argument("--top", type=_positive, default=5)
+    predict.add_argument("--csv", help="also write every class's probability at every time step to this file")
+    predict.add_argument("--crop-size", type=_positive)
+    predict.add_argument("--base-size", type=_positive)
+    predict.add_argument("--device", default="auto")
+    predict.add_argument("--amp", default="auto", choices=AMP_MODES)
+    predict.add_argument("--model", default="mict_resnet18", choices=list_models())
+    predict.add_argument("--version", default="v1", choices=["v1", "v2"])
+    predict.add_argument("--temporal-kernel", type=int, default=7, choices=TEMPORAL_KERNELS)
+    predict.add_argument("--width", type=_positive, default=64)
+    predict.set_defaults(run=_predict)
+
     test = commands.add_parser(
         "test", help="evaluate a checkpoint: clip, long-clip and multi-clip video accuracy",
         description="Evaluate a checkpoint of this project, or of the original implementation (then describe "
@@ -356,22 +444,24 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--data", help="prepared dataset (default: the checkpoint's)")
     test.add_argument("--split", type=int, choices=[1, 2, 3])
     test.add_argument("--subset", choices=["test", "val"], default="test")
-    test.add_argument("--frames", type=int, help="clip length for the clip and K-clip evaluations "
+    test.add_argument("--frames", type=_positive, help="clip length for the clip and K-clip evaluations "
                                                  "(default: the training clip length, 16 for original checkpoints)")
-    test.add_argument("--long", help="comma-separated lengths N for the first-N-frames evaluation, e.g. "
-                                     "16,35,75,150,300")
-    test.add_argument("--clips", type=int, default=0, help="also average K clips spread over each video")
-    test.add_argument("--crop-size", type=int)
-    test.add_argument("--base-size", type=int)
-    test.add_argument("--batch-size", type=int, default=16)
+    test.add_argument("--long", type=_lengths, default=(),
+                      help="comma-separated lengths N for the first-N-frames evaluation, e.g. 16,35,75,150,300")
+    test.add_argument("--clips", type=_non_negative, default=0, help="also average K clips spread over each video")
+    test.add_argument("--crop-size", type=_positive)
+    test.add_argument("--base-size", type=_positive)
+    test.add_argument("--batch-size", type=_positive, default=16)
     test.add_argument("--device", default="auto")
-    test.add_argument("--workers", type=int, default=0)
+    test.add_argument("--amp", default="auto", choices=AMP_MODES,
+                      help="mixed precision, as in training: auto is bf16 or fp16 on CUDA, float32 elsewhere")
+    test.add_argument("--workers", type=_non_negative, default=0)
     test.add_argument("--out", help="folder for the CSV files (default: next to the checkpoint)")
     test.add_argument("--model", default="mict_resnet18", choices=list_models(),
                       help="architecture of an original checkpoint")
     test.add_argument("--version", default="v1", choices=["v1", "v2"])
     test.add_argument("--temporal-kernel", type=int, default=7, choices=TEMPORAL_KERNELS)
-    test.add_argument("--width", type=int, default=64)
+    test.add_argument("--width", type=_positive, default=64)
     test.set_defaults(run=_test)
     return parser
 
@@ -381,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
+    except MictError as error:
         print(f"mict {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ Each gives top-1/top-5, per-class accuracy, the confusion matrix and a predictio
 table, as pandas DataFrames and as CSV files.
 """
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +22,11 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .atomic import atomic_path
-from .bench import resolve_device
 from .data import ClipDataset
+from .data.sampling import uniform_clips
+from .errors import ConfigError
 from .progress import show_progress
+from .runtime import autocast, resolve_device
 
 
 @dataclass
@@ -50,8 +53,8 @@ class Evaluation:
 
 @torch.no_grad()
 def predict_probabilities(model: nn.Module, dataset: ClipDataset, *, batch_size: int = 16,
-                          device: str | torch.device = "cpu", workers: int = 0, progress: bool | None = None,
-                          desc: str = "evaluating") -> np.ndarray:
+                          device: str | torch.device = "cpu", amp: str = "auto", workers: int = 0,
+                          progress: bool | None = None, desc: str = "evaluating") -> np.ndarray:
     """Softmax probabilities, one row per video; K-clip items are averaged over their clips."""
     device = resolve_device(device)
     model = model.to(device).eval()
@@ -59,7 +62,7 @@ def predict_probabilities(model: nn.Module, dataset: ClipDataset, *, batch_size:
     rows = []
     for clips, _ in tqdm(loader, desc=desc, leave=False, disable=not show_progress(progress)):
         per_video = clips.shape[1] if clips.dim() == 6 else None
-        probabilities = softmax_of(model, clips.flatten(0, 1) if per_video else clips, device)
+        probabilities = softmax_of(model, clips.flatten(0, 1) if per_video else clips, device, amp)
         if per_video:
             probabilities = probabilities.view(-1, per_video, probabilities.shape[1]).mean(dim=1)
         rows.append(probabilities)
@@ -67,9 +70,10 @@ def predict_probabilities(model: nn.Module, dataset: ClipDataset, *, batch_size:
 
 
 @torch.no_grad()
-def softmax_of(model: nn.Module, clips: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """Class probabilities of a batch of clips, on the CPU; bfloat16 autocast on a GPU."""
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+def softmax_of(model: nn.Module, clips: torch.Tensor, device: torch.device, amp: str = "auto") -> torch.Tensor:
+    """Class probabilities of a batch of clips, on the CPU, under the mixed-precision policy of
+    `mict.runtime.autocast` (as in training: bf16 or fp16 on CUDA, float32 elsewhere)."""
+    with autocast(device, amp):
         return model(clips.to(device)).float().softmax(dim=1).cpu()
 
 
@@ -100,13 +104,13 @@ def summarise(name: str, probabilities: np.ndarray, dataset: ClipDataset) -> Eva
 
 def evaluate(model: nn.Module, root: str | Path, *, split: int = 1, subset: str = "test", mode: str = "clip",
              frames: int = 16, clips: int = 5, span: int | None = None, crop_size: int = 160,
-             base_size: int = 192, batch_size: int = 16, device: str | torch.device = "cpu", workers: int = 0,
-             progress: bool | None = None) -> Evaluation:
+             base_size: int = 192, batch_size: int = 16, device: str | torch.device = "cpu", amp: str = "auto",
+             workers: int = 0, progress: bool | None = None) -> Evaluation:
     """Score every video of a subset one way: mode 'clip' or 'long' (first `frames` frames) or 'clips'
     (`clips` clips of `frames` frames spread over the video, or over its first `span` frames, with their
     probabilities averaged)."""
     if mode not in ("clip", "long", "clips"):
-        raise ValueError(f"mode must be 'clip', 'long' or 'clips', got {mode!r}")
+        raise ConfigError(f"mode must be 'clip', 'long' or 'clips', got {mode!r}")
     sampling = "uniform" if mode == "clips" else "first"
     dataset = ClipDataset(root, split=split, subset=subset, frames=frames, crop_size=crop_size,
                           base_size=base_size, sampling=sampling, clips=clips, span=span, augment=False)
@@ -114,8 +118,8 @@ def evaluate(model: nn.Module, root: str | Path, *, split: int = 1, subset: str 
     name = {"clip": f"clip {frames}", "long": f"long {frames}", "clips": f"{clips} clips of {frames}{within}"}[mode]
     # Long clips cost their length: keep about the same number of frames per batch.
     size = max(1, batch_size * 16 // (frames * (clips if mode == "clips" else 1)))
-    probabilities = predict_probabilities(model, dataset, batch_size=size, device=device, workers=workers,
-                                          progress=progress, desc=name)
+    probabilities = predict_probabilities(model, dataset, batch_size=size, device=device, amp=amp,
+                                          workers=workers, progress=progress, desc=name)
     return summarise(name, probabilities, dataset)
 
 
@@ -127,3 +131,42 @@ def evaluate_all(model: nn.Module, root: str | Path, *, frames: int = 16,
     if clips:
         evaluations.append(evaluate(model, root, mode="clips", frames=frames, clips=clips, **options))
     return pd.DataFrame([e.summary for e in evaluations]), evaluations
+
+
+@torch.no_grad()
+def clip_length_probabilities(model: nn.Module, root: str | Path, lengths: list[int], *, clip_frames: int = 16,
+                              split: int = 1, crop_size: int = 160, base_size: int = 192, videos_per_batch: int = 4,
+                              device: str | torch.device = "cpu", amp: str = "auto", progress: bool | None = None,
+                              ) -> tuple[dict[tuple[str, int], np.ndarray], np.ndarray]:
+    """Softmax probabilities of every test video for each length N, two ways that see exactly the same
+    frames, and the labels.
+
+    The sequence for N is the video's first N frames, looped as in the original when the video is
+    shorter. 'long' runs it through the network as one clip; 'clips' splits it into
+    K = ceil(N / clip_frames) clips of `clip_frames` frames spread over the sequence (the last ones
+    overlap when N is not a multiple) and averages their probabilities. Each video is decoded and
+    preprocessed once, for every length and both ways. (`evaluate(mode='clips')` instead spreads
+    its clips over the whole video, never looping.)
+    """
+    device = resolve_device(device)
+    model = model.to(device).eval()
+    dataset = ClipDataset(root, split=split, subset="test", frames=max(lengths), sampling="first",
+                          crop_size=crop_size, base_size=base_size, augment=False)
+    probabilities: dict[tuple[str, int], list[torch.Tensor]] = {}
+    batches = range(0, len(dataset), videos_per_batch)
+    for start in tqdm(batches, desc="clip lengths", leave=False, disable=not show_progress(progress)):
+        indices = range(start, min(start + videos_per_batch, len(dataset)))
+        videos = torch.stack([dataset[i][0] for i in indices])  # B×C×max(lengths)×H×W, each looped if short
+        for n in lengths:
+            sequences = videos[:, :, :n]  # the first n frames of each looped video
+            long = softmax_of(model, sequences, device, amp)
+            probabilities.setdefault(("long", n), []).append(long)
+            count = max(1, math.ceil(n / clip_frames))
+            if count == 1 and n == clip_frames:  # one clip of the whole sequence: the long clip itself
+                probabilities.setdefault(("clips", n), []).append(long)
+                continue
+            positions = [list(sample.indices) for sample in uniform_clips(n, clip_frames, count)]
+            clips = torch.stack([sequences[b, :, p] for b in range(len(indices)) for p in positions])
+            averaged = softmax_of(model, clips, device, amp).view(len(indices), count, -1).mean(dim=1)
+            probabilities.setdefault(("clips", n), []).append(averaged)
+    return {key: torch.cat(parts).numpy() for key, parts in probabilities.items()}, dataset.labels

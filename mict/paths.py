@@ -31,6 +31,13 @@ def reference_dir() -> Path:
     return REPO_ROOT / "data" / "reference"
 
 
+def official_splits_dir() -> Path:
+    """UCF-101's official split lists, shipped in data/ucf101-splits (see its README)."""
+    if REPO_ROOT is None:
+        raise FileNotFoundError("data/ucf101-splits/ ships with the repository; run from a checkout of the project")
+    return REPO_ROOT / "data" / "ucf101-splits"
+
+
 def synthetic_raw_dir() -> Path:
     return data_dir() / "synthetic" / "raw"
 

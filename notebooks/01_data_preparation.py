@@ -1,6 +1,15 @@
 # %% [markdown]
 # # 01 · Data: UCF-101, its splits, and a synthetic dataset that needs motion
 #
+# This course is about MiCT, the Mixed 3D/2D Convolutional Tube of Zhou, Sun, Zha and Zeng
+# (CVPR 2018), which their paper builds on an Inception-style backbone. We follow, and call
+# **the original** throughout the course, Florent Mahoudeau's MiCT-Net-PyTorch
+# (<https://github.com/fmahoudeau/MiCT-Net-PyTorch>): MiCT on a ResNet backbone, trained and tested
+# on UCF-101. Its code, its training recipe and the numbers its README reports
+# (`data/reference/`) are what `mict` re-implements and compares with.
+#
+# *Study time: about 45 minutes, exercises included.*
+#
 # **Learning goals**
 #
 # * read UCF-101 as it is distributed: the video layout, the split lists and their traps
@@ -21,7 +30,7 @@ RETRAIN = False  # nothing is trained in this notebook
 FIGURES_ONLY = False
 SEED = 0  # the random splits and the videos shown
 OPPOSITE_CLASSES = ("MoveLeft", "MoveRight")  # try ("ZoomIn", "ZoomOut")
-OFFICIAL_LISTS = None  # a folder holding UCF-101's lists (or their zip); None: ../shared/ucf101-splits
+OFFICIAL_LISTS = None  # a folder holding UCF-101's lists (or their zip); None: the copy in data/ucf101-splits
 
 # %%
 from pathlib import Path
@@ -31,8 +40,29 @@ import pandas as pd
 import mict
 import mict.paths
 from mict.course import Results, settings
+from mict.course.analysis.split_leak import (
+    appearance_features,
+    first_lines,
+    leak_table,
+    nearest_neighbour_table,
+    video_table,
+)
+from mict.course.exercises.data import (
+    check_group_leak,
+    check_groups_tested_in,
+    check_label_from_class_index,
+    check_parse_list_line,
+)
+from mict.course.viz import save_figure
+from mict.course.viz.data import (
+    plot_clips_per_group,
+    plot_frame_differences,
+    plot_random_split_leak,
+    plot_sample_frames,
+    plot_split_sizes,
+    plot_video_lengths,
+)
 from mict.data import (
-    SplitListError,
     SplitLists,
     SynthConfig,
     VideoName,
@@ -40,28 +70,6 @@ from mict.data import (
     generate_dataset,
     load_manifest,
     prepare_dataset,
-)
-from mict.data.splits import (
-    appearance_features,
-    first_lines,
-    leak_table,
-    nearest_neighbour_table,
-    video_table,
-)
-from mict.exercises.data import (
-    check_group_leak,
-    check_groups_tested_in,
-    check_label_from_class_index,
-    check_parse_list_line,
-)
-from mict.viz import save_figure
-from mict.viz.data import (
-    plot_clips_per_group,
-    plot_frame_differences,
-    plot_random_split_leak,
-    plot_sample_frames,
-    plot_split_sizes,
-    plot_video_lengths,
 )
 
 course = settings(PROFILE, retrain=RETRAIN, figures_only=FIGURES_ONLY)
@@ -118,15 +126,12 @@ manifest.head(3)
 # Each class has **25 groups** of 4–7 clips. The clips of a group share their actor and their
 # scene, often cut from one longer video. Keep that in mind for section 3.
 #
-# We read the official lists when they are here (beside the repository, or wherever
-# `OFFICIAL_LISTS` points), and otherwise the synthetic dataset's, which have the same format.
+# The course ships the official lists, byte for byte as UCF publishes them, in
+# `data/ucf101-splits/` (its README gives their source); `OFFICIAL_LISTS` can point elsewhere.
 
 # %%
-official = Path(OFFICIAL_LISTS or mict.paths.REPO_ROOT.parent / "shared" / "ucf101-splits")
-try:
-    lists, source = SplitLists.find(official), "UCF-101's official lists"
-except SplitListError:
-    lists, source = SplitLists.find(course.raw_root), "the synthetic dataset's lists"
+lists = SplitLists.find(Path(OFFICIAL_LISTS or mict.paths.official_splits_dir()))
+source = "UCF-101's official lists"
 print(f"reading {source} from {lists.source}\n")
 for name in ("classInd.txt", "trainlist01.txt", "testlist01.txt"):
     print(f"{name:16}", first_lines(lists, name, 2))
@@ -151,9 +156,7 @@ pd.DataFrame(disagree, columns=["label", "classInd.txt", "sorted()"])
 # %% [markdown]
 # On UCF-101 that is *HammerThrow*/*Hammering* and *JumpRope*/*JumpingJack*: a network
 # trained with labels from `sorted()` would be tested against swapped answers for four classes,
-# and nothing would crash. (The synthetic class names sort the same both ways, so the table is
-# empty when the official lists are absent.) `mict` always takes the labels from
-# `classInd.txt`.
+# and nothing would crash. `mict` always takes the labels from `classInd.txt`.
 #
 # **Exercise 1.** Complete `label_of(lines, class_name)`: given the lines of `classInd.txt` as
 # read from the file (CRLF included), return the 0-based label a network is trained on.
@@ -433,5 +436,27 @@ save_figure(fig, "01_random_split_leak")
 #   then looks like a good classifier. Always split by group.
 # * The synthetic dataset has UCF-101's layout and group structure, but only motion tells its
 #   classes apart; `generate_dataset` and `prepare_dataset` (the code of `mict prepare`) make it.
-# * One frame cannot tell *MoveLeft* from *MoveRight*; the order of frames can. Notebook 02
-#   turns these videos into training clips.
+# * One frame cannot tell *MoveLeft* from *MoveRight*; the order of frames can.
+#
+# ## Check your understanding
+#
+# 1. A test list line reads `YoYo/v_YoYo_g07_c04.avi`. Where does its label come from?
+# 2. Why would labels computed with Python's `sorted()` silently mislabel four UCF-101 classes?
+# 3. Which groups does split 2 test on, and why must every clip of a group stay on one side?
+# 4. A 1-nearest-neighbour on one frame scores well on a random split of the synthetic dataset,
+#    whose classes only differ by motion. What does it recognise?
+#
+# <details><summary>Answers</summary>
+#
+# 1. From its class folder (`YoYo`) and that class's index in `classInd.txt`, minus one: test lines
+#    carry no label.
+# 2. `classInd.txt` orders classes case-insensitively; `sorted()` puts capitals first, so
+#    *HammerThrow*/*Hammering* and *JumpRope*/*JumpingJack* swap labels, and nothing crashes.
+# 3. Groups 8–14. A group's clips share actor and scene: with siblings in training, a test video can
+#    be recognised by its scene instead of its action.
+# 4. The scene: the group's background, shape and colour, which a sibling clip in training shares.
+#
+# </details>
+#
+# **Next:** notebook 02 turns these videos into training clips: temporal sampling and
+# clip-consistent augmentation.

@@ -7,6 +7,8 @@
 # slightly different version of each video (augmentation); at test time we choose it the same way
 # every time, so that the score is repeatable.
 #
+# *Study time: about 45 minutes, exercises included.*
+#
 # **Learning goals.** After this notebook you can
 #
 # 1. read a *temporal sampling* timeline: the down-sampling step, the random start, and the loop
@@ -39,11 +41,11 @@ from IPython.display import display
 
 import mict.course
 from mict.config import make_config
+from mict.course.viz import augmentation as viz
+from mict.course.viz import save_figure
+from mict.course.widgets.augmentation import AugmentationWidget
 from mict.data import ClipDataset, EvalTransform, TrainTransform, load_manifest, read_frames, select_subset
 from mict.data.sampling import first_frames, sample_training_frames, uniform_clips
-from mict.viz import augmentation as viz
-from mict.viz import save_figure
-from mict.widgets.augmentation import AugmentationWidget
 
 course = mict.course.settings(PROFILE, retrain=RETRAIN, figures_only=FIGURES_ONLY)
 config = course.train_config()
@@ -303,7 +305,7 @@ save_figure(widget.render_default(), "02_widget_default")
 # `length` of them (and keeps only the first `length` when there are more).
 
 # %%
-from mict.exercises.augmentation import check_crop_box, check_loop_to_length, check_test_time_crop
+from mict.course.exercises.augmentation import check_crop_box, check_loop_to_length, check_test_time_crop
 
 
 def loop_to_length(indices, length):
@@ -317,12 +319,12 @@ check_loop_to_length(loop_to_length)
 
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-def loop_to_length(indices, length):
+def loop_to_length_solution(indices, length):
     """indices repeated cyclically to `length` frames: [0, 1, 2], 7 → [0, 1, 2, 0, 1, 2, 0]."""
     return [indices[i % len(indices)] for i in range(length)]
 
 
-check_loop_to_length(loop_to_length, strict=True)
+check_loop_to_length(loop_to_length_solution, strict=True)
 
 # %% [markdown]
 # ### Exercise 2 · The crop box of a corner crop
@@ -345,7 +347,7 @@ check_crop_box(crop_box_of)
 
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-def crop_box_of(position, crop_height, crop_width, height, width):
+def crop_box_of_solution(position, crop_height, crop_width, height, width):
     """(top, left, crop_height, crop_width) of the crop at `position`."""
     if position == "center":
         return (height // 2 - crop_height // 2, width // 2 - crop_width // 2, crop_height, crop_width)
@@ -354,7 +356,7 @@ def crop_box_of(position, crop_height, crop_width, height, width):
     return (top, left, crop_height, crop_width)
 
 
-check_crop_box(crop_box_of, strict=True)
+check_crop_box(crop_box_of_solution, strict=True)
 
 # %% [markdown]
 # ### Exercise 3 · The test-time crop of a 320×240 frame
@@ -378,15 +380,15 @@ check_test_time_crop(test_time_crop)
 
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-def test_time_crop(width, height, base_size, crop_size):
+def test_time_crop_solution(width, height, base_size, crop_size):
     """((resized width, resized height), (top, left, crop_size, crop_size))."""
     resized_width = int(width * base_size / height)
     top, left = round((base_size - crop_size) / 2), round((resized_width - crop_size) / 2)
     return (resized_width, base_size), (top, left, crop_size, crop_size)
 
 
-check_test_time_crop(test_time_crop, strict=True)
-(width, height), (top, left, crop, _) = test_time_crop(320, 240, 192, 160)
+check_test_time_crop(test_time_crop_solution, strict=True)
+(width, height), (top, left, crop, _) = test_time_crop_solution(320, 240, 192, 160)
 print(f"320×240 → {width}×{height}, crop at ({top}, {left}): the network sees the central "
       f"{crop * 240 / 192:.0f}×{crop * 240 / 192:.0f} pixels of the original frame")
 
@@ -407,4 +409,26 @@ print(f"320×240 → {width}×{height}, crop at ({top}, {left}): the network see
 #   crops and colour jitter (small objects on low-contrast textures); the full profile keeps the
 #   original's recipe for UCF-101.
 #
-# Next, notebook 03 builds the network that eats these clips: the Mixed Convolutional Tube.
+# ## Check your understanding
+#
+# 1. A 40-frame video is sampled for training with step 3. How many distinct frames can a 16-frame
+#    clip hold, and what happens to the rest of the clip?
+# 2. Why does a random crop per frame, instead of per clip, hurt a video network more than an image
+#    network?
+# 3. Why does the quick profile turn the horizontal flip off, when the original's recipe keeps it?
+# 4. At test time, which part of a 320×240 UCF-101 frame does a 160-pixel crop of a 192-pixel-high
+#    frame show?
+#
+# <details><summary>Answers</summary>
+#
+# 1. Every third frame of 40 gives 14 frames; the clip loops them to 16 (its last two repeat its
+#    first two).
+# 2. It moves the content from frame to frame: camera shake that a 3D convolution tries to explain as
+#    motion.
+# 3. Its classes have a direction: a flipped *MoveLeft* clip is a *MoveRight* one, so the flip would
+#    change the label. UCF-101's actions are (mostly) the same mirrored.
+# 4. The central 200×200 pixels (160 × 240/192), after resizing to 256×192: the last cell printed it.
+#
+# </details>
+#
+# **Next:** notebook 03 builds the network that eats these clips: the Mixed Convolutional Tube.

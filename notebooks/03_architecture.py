@@ -1,10 +1,16 @@
 # %% [markdown]
 # # 03 · The architecture: from 2D and 3D convolutions to the Mixed Convolutional Tube
 #
-# MiCT-Net (Zhou, Sun, Zha and Zeng, CVPR 2018) is a 2D ResNet with a 3D convolution placed
-# *beside* its stem and beside the first block of each stage. The two branches are summed: the 2D
-# network sees appearance frame by frame, the 3D branch adds what a single frame cannot show,
-# motion. This notebook takes the network apart, shape by shape, and measures what it costs.
+# The Mixed 3D/2D Convolutional Tube (MiCT; Zhou, Sun, Zha and Zeng, CVPR 2018) puts a 3D
+# convolution *beside* a 2D one and sums the two branches: the 2D network sees appearance frame by
+# frame, the 3D branch adds what a single frame cannot show, motion. The paper builds its MiCT-Net on
+# an Inception-style 2D backbone. This course follows **the original**, as we call it throughout:
+# Florent Mahoudeau's MiCT-Net-PyTorch, which places the tubes on a **ResNet** backbone, beside the
+# stem and the first block of each stage (its code, its recipe, and the numbers its README reports,
+# in `data/reference`). This notebook takes that network apart, shape by shape, and measures what it
+# costs.
+#
+# *Study time: about 60 minutes, exercises included.*
 #
 # **Learning goals.** After this notebook you can
 #
@@ -43,9 +49,24 @@ from torch import nn
 import mict.course
 from mict import reference
 from mict.bench import add_relative_fps, benchmark_model, benchmark_models, format_table, measure_latency
+from mict.course.analysis.trace import (
+    distance_from_the_2d_network,
+    flops_by_layer,
+    inflation_gap,
+    random_resnet_2d_state_dict,
+    stage_lengths,
+    temporal_lengths,
+    trace_shapes,
+    tube_branches,
+    weight_transfer_table,
+)
+from mict.course.exercises.architecture import check_conv3d_parameters, check_fold_time, check_temporal_lengths
+from mict.course.exercises.build import check_inflation, check_tube_forward
+from mict.course.viz import architecture as viz
+from mict.course.viz import save_figure
+from mict.course.widgets.architecture import ArchitectureWidget
 from mict.data.augment import normalize
 from mict.data.synth import SynthConfig, VideoSpec, render_video
-from mict.exercises.architecture import check_conv3d_parameters, check_fold_time, check_temporal_lengths
 from mict.models import (
     TEMPORAL_KERNELS,
     PretrainedWeightsUnavailable,
@@ -57,19 +78,6 @@ from mict.models import (
     unfold_time_from_batch,
 )
 from mict.models.mict_resnet import MiCTStage
-from mict.models.trace import (
-    flops_by_layer,
-    inflation_gap,
-    random_resnet_2d_state_dict,
-    stage_lengths,
-    temporal_lengths,
-    trace_shapes,
-    tube_branches,
-    weight_transfer_table,
-)
-from mict.viz import architecture as viz
-from mict.viz import save_figure
-from mict.widgets.architecture import ArchitectureWidget
 
 course = mict.course.settings(PROFILE, retrain=RETRAIN, figures_only=FIGURES_ONLY)
 results = mict.course.Results("03_architecture", PROFILE)
@@ -290,6 +298,18 @@ save_figure(viz.plot_temporal_lengths(temporal_lengths(networks, (16, 33))), "03
 # (architectures only, untrained). FLOPs are counted by `torch.utils.flop_counter` (a multiply-add
 # is 2 FLOPs); frames/s are 16 frames over the median time of a forward pass, on this machine's
 # CPU, with few runs: expect them to vary from run to run by 10–30%.
+#
+# *Predict first:* the 3D-ResNet-18 has twice MiCT-ResNet-18's parameters. Will it need twice the
+# FLOPs too? And which network will run the most frames per second: the one with the fewest FLOPs?
+#
+# <details><summary>Answer</summary>
+#
+# Not twice: the 3D-ResNet-18 needs only about 1.3× MiCT's FLOPs, because half of MiCT's FLOPs sit
+# in its 7×7×7 stem (measured below). And the frame ResNet-18 costs *more* FLOPs than MiCT: it runs
+# all 16 frames through every stage, where MiCT's 2D path keeps every 2nd, 4th, … frame. Yet compare
+# their frames/s in the table: FLOPs count arithmetic, not how well each kernel uses the hardware, and
+# 2D convolutions are the best-tuned kernels a CPU has.
+# </details>
 
 # %%
 measure = dict(frames=16, size=160, warmup=BENCH_WARMUP, memory=False)
@@ -312,6 +332,8 @@ for key, name in (("mict18", "mict_resnet18"), ("mict34", "mict_resnet34"), ("re
     results.record(f"{key}_cpu_fps", by_model.loc[name, "frames_per_s"])
 flops_ratio = results.record("resnet3d_vs_mict_flops_ratio",
                              by_model.loc["resnet3d_18", "gflops_per_clip"] / by_model.loc["mict_resnet18", "gflops_per_clip"])
+results.record("frame_vs_mict_flops_ratio",
+               by_model.loc["frame_resnet18", "gflops_per_clip"] / by_model.loc["mict_resnet18", "gflops_per_clip"])
 fps_ratio = results.record("mict_vs_3d_fps_ratio",
                            by_model.loc["mict_resnet18", "frames_per_s"] / by_model.loc["resnet3d_18", "frames_per_s"])
 print(f"3D-ResNet-18 / MiCT-ResNet-18: {flops_ratio:.2f}× the FLOPs; MiCT runs {fps_ratio:.1f}× the frames/s")
@@ -461,8 +483,37 @@ save_figure(viz.plot_inflation_gap(gaps, source), "03_inflation")
 # Where the padding cannot reach, the inflated network *is* the 2D network, to float rounding.
 # The padding's influence grows with depth: every stage widens the temporal receptive field, and
 # in layer4 even 128 identical frames are not enough to escape it. An inflated 3D-ResNet thus
-# starts as "ImageNet on every frame" in the middle of long clips only; MiCT's 2D branch is the
-# ImageNet network exactly, on every frame, for any clip length.
+# starts as "ImageNet on every frame" in the middle of long clips only.
+#
+# And MiCT? Its 2D path, on the frames each stage keeps, computes exactly what the 2D network
+# computes. But its 3D branches are new: freshly initialised (Kaiming weights, unit BatchNorm), and
+# *summed* into every tube's output, so from the stem on every later stage sees an input that is
+# not the 2D network's. How far from the 2D network does a freshly built MiCT-ResNet-18 start? The
+# same measurement, stage by stage: the distance of each stage's output from the 2D ResNet's on the
+# same frames, relative to the 2D output's size, with the 3D branches on, and switched off as a
+# control.
+#
+# *Predict first:* is the distance small (the 3D branches a gentle perturbation), or large?
+#
+# <details><summary>Answer</summary>
+#
+# Large, and growing with depth: the table below measures it. Unit-scale 3D branches are as loud as
+# the 2D branches they are added to, and each stage adds its own on top of the previous ones. MiCT
+# starts from its ImageNet weights in its 2D path only; the network as a whole has to learn to use
+# (or quieten) its 3D branches.
+# </details>
+
+# %%
+distance = distance_from_the_2d_network(weights_2d, clip[:, :, :16, :64, :64])
+results.record("fresh_mict_distance_layer4", distance["3D branches on"].iloc[-1])
+results.record("fresh_mict_distance_without_3d", distance["3D branches off"].max())
+distance.round(4)
+
+# %% [markdown]
+# With the 3D branches off, the distance is zero to float rounding: MiCT's 2D path *is* the 2D
+# network on the frames it keeps. With them on, no stage's output stays close to the 2D
+# network's, and the distance grows stage after stage. So "MiCT starts as the ImageNet network"
+# holds for its 2D layers' weights, not for what the network computes.
 #
 # ## 8 · Explore: shapes and costs for any configuration
 #
@@ -552,6 +603,67 @@ print(conv3d_parameters_solution((7, 7, 7), 3, 64) - conv3d_parameters_solution(
 check_conv3d_parameters(conv3d_parameters_solution, strict=True)
 
 # %% [markdown]
+# **Exercise 4 · Build the tube.** Now write a Mixed Convolutional Tube's forward pass yourself:
+# complete `tube_forward(stage, clip)` for a `MiCTStage` and an N×C×T×H×W clip, using only the
+# stage's layers (`stage.conv3d`, `stage.bn3d`, `stage.relu`, `stage.blocks`,
+# `stage.temporal_stride`) and plain tensor operations (`F.pad`, `transpose`, `reshape`, slicing):
+#
+# 1. the 3D branch: pad space by 1 on each side and time by 2 **at the end only**, then conv3d → BN
+#    → ReLU;
+# 2. the 2D branch: keep frames 0, t, 2t, … (t the temporal stride), fold time into the batch, run
+#    `stage.blocks[0]`, unfold;
+# 3. the sum of the two, then the stage's remaining blocks, frame by frame.
+#
+# The check compares your output with the library's stage on the same weights and random clips,
+# for clip lengths 1, 5, 8, 13 and every kind of stride, and names the usual mistakes.
+
+# %%
+def tube_forward(stage, clip):
+    return None  # your code here
+
+
+check_tube_forward(tube_forward)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def tube_forward_solution(stage, clip):
+    def fold(x):
+        n, c, t, h, w = x.shape
+        return x.transpose(1, 2).reshape(n * t, c, h, w), t
+
+    def unfold(frames, t):
+        return frames.reshape(-1, t, *frames.shape[1:]).transpose(1, 2)
+
+    motion = stage.relu(stage.bn3d(stage.conv3d(F.pad(clip, (1, 1, 1, 1, 0, 2)))))
+    frames, t = fold(clip[:, :, :: stage.temporal_stride])
+    frames, t = fold(motion + unfold(stage.blocks[0](frames), t))
+    for block in stage.blocks[1:]:
+        frames = block(frames)
+    return unfold(frames, t)
+
+
+check_tube_forward(tube_forward_solution, strict=True)
+
+# %% [markdown]
+# **Exercise 5 · Inflate a kernel.** Complete `inflate(weight, time)`: a 2D kernel
+# (out×in×k×k) → a 3D kernel (out×in×time×k×k) that, on a clip of identical frames, gives exactly the
+# 2D convolution's output at every time step (section 7). The check runs both convolutions on a
+# static clip.
+
+# %%
+def inflate(weight, time):
+    return None  # your code here
+
+
+check_inflation(inflate)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def inflate_solution(weight, time):
+    return weight.unsqueeze(2).repeat(1, 1, time, 1, 1) / time
+
+
+check_inflation(inflate_solution, strict=True)
+
+# %% [markdown]
 # ## Recap
 #
 # * A **2D convolution** sees one frame; a **3D convolution** sees kt frames and can respond to
@@ -565,7 +677,34 @@ check_conv3d_parameters(conv3d_parameters_solution, strict=True)
 #   the 7×7×7 stem; CPU frames/s at batch 1 differ more, partly through PyTorch's kernel choice.
 #   FLOPs are a guide; speed must be measured.
 # * ImageNet weights are **copied** into MiCT's 2D layers and **inflated** into the 3D-ResNet;
-#   an inflated network equals the 2D one on a static clip only where padding does not reach.
+#   an inflated network equals the 2D one on a static clip only where padding does not reach, and a
+#   fresh MiCT is far from its 2D network as soon as its 3D branches are on.
 #
-# Next, notebook 04 trains MiCT-ResNet-18 and the frame ResNet and measures what the 3D branches
-# buy.
+# ## Check your understanding
+#
+# 1. A MiCT-ResNet-18 v2 gets a 30-frame clip. How many time steps reach its classifier, and why
+#    does the answer not depend on whether 30 is a multiple of the stride?
+# 2. Why does MiCT pad time at the end only, where the 3D-ResNet pads both ends?
+# 3. Folding an N·C·T·H·W-contiguous clip copies it; folding a channels-last clip does not. What in
+#    the memory layout makes the difference?
+# 4. Which single layer holds about half of MiCT-ResNet-18's FLOPs, and what does that predict for a
+#    3×7×7 first kernel?
+# 5. Why is a freshly built MiCT-ResNet not the ImageNet network, although its 2D layers hold
+#    ImageNet's weights?
+#
+# <details><summary>Answers</summary>
+#
+# 1. The stem's max-pool gives ceil(30/2) = 15 steps; v2's stages have temporal strides 1, 1, 2, 1,
+#    so 15 after layer1 and layer2, then ceil(15/2) = 8 after layer3 and layer4: 8 steps. Rounding
+#    up keeps a last, partial step.
+# 2. So that output step t starts at the frame the 2D branch takes (t·s): both branches then have
+#    ceil(T/s) aligned steps and can be summed.
+# 3. In the channels-last layout the frames of a clip are contiguous blocks of H·W·C values, so an
+#    (N·T)×C×H×W view exists; in N·C·T·H·W a frame's channels lie T·H·W values apart.
+# 4. The stem's 3D convolution; a 3×7×7 kernel costs 3/7 of it, so the whole network about 30% fewer
+#    FLOPs (section 6).
+# 5. Its 3D branches are new, at unit BatchNorm scale, and summed into every tube's output.
+# </details>
+#
+# **Next:** notebook 04 trains MiCT-ResNet-18 and the frame ResNet, and measures what the 3D
+# branches buy.

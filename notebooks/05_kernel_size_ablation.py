@@ -1,14 +1,23 @@
 # %% [markdown]
 # # 05 · How many frames should the first 3D kernel see?
 #
+# *Study time: about 60 minutes, exercises included (the first run trains the arms' seed 0: a few
+# CPU minutes).*
+#
+# The original (Mahoudeau's MiCT-Net-PyTorch) reports that MiCT-ResNet-18's first 3D kernel is
+# worth a little accuracy per frame it sees: 61.4, 62.7 and 63.3% top-1 on UCF-101 for 3, 5 and 7
+# frames, each from one training run per split. This notebook runs the same ablation on the
+# synthetic motions, beside three networks that bracket it, and asks what the numbers can support.
+#
 # **Learning goals**
 #
-# * train MiCT-ResNet-18 with a first 3D kernel of 3, 5 and 7 frames, beside the 3D-ResNet-18
-#   and the frame ResNet-18, with one recipe;
-# * put accuracy, parameters, FLOPs, frames/s and memory in one table, next to the original's;
-# * reason about the trade-off: where the compute of a mixed 3D/2D network goes, and what it buys.
-#
-# Runs are cached in `build/runs/`: the 7×7×7 MiCT and the frame ResNet come from notebook 04.
+# * run an ablation with several seeds, and put a 95% interval on every accuracy: over the seeds
+#   *and* over the test videos;
+# * compare two arms the right way: the paired difference on the same seeds and videos, its
+#   interval, and a paired test;
+# * say only what an interval supports, and tell "no difference" from "no evidence of a difference";
+# * put accuracy, parameters, FLOPs and frames/s side by side, and see where a mixed 3D/2D
+#   network's compute goes.
 
 # %% tags=["parameters"]
 PROFILE = "quick"  # "full": UCF-101 on a GPU with the original's recipe
@@ -18,62 +27,181 @@ BENCH_RUNS = 5  # timed forward passes per model for frames/s
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from mict import reference
-from mict.ablation import KERNEL_ABLATION, architecture_costs
 from mict.course import Results, get_run, settings
-from mict.evaluate import evaluate
-from mict.exercises.training import check_stem_flops
-from mict.viz import save_figure
-from mict.viz.results import plot_kernel_ablation
+from mict.course.analysis.ablation import (
+    architecture_costs,
+    arm_table,
+    difference_table,
+    live_record,
+    pooled,
+    shipped_prediction_band,
+)
+from mict.course.exercises.training import check_differ, check_stem_flops
+from mict.course.viz import save_figure
+from mict.course.viz.results import plot_arm_accuracy, plot_differences, plot_original_kernels
+from mict.stats import paired_difference, simulate_paired_arms
+from mict.sweep import get_sweep, load_sweep, stale_records, sweeps_dir
 
 course = settings(PROFILE, retrain=RETRAIN, figures_only=FIGURES_ONLY)
 results = Results("05_kernel_size_ablation", PROFILE)
+sweep = get_sweep("kernel")
+labels = {arm.name: arm.label for arm in sweep.arms}
 
 # %% [markdown]
-# ## Five models, one recipe
+# ## Six arms, one recipe, five seeds
 #
-# The original's MiCT-ResNet starts with a 7×7×7 convolution: every output sees 7 consecutive
-# frames. A 3×7×7 or 5×7×7 kernel sees fewer frames and costs less. The 3D-ResNet-18 makes
-# *every* convolution 3D; the frame ResNet-18 makes none of them 3D. All five train with the
-# quick profile's recipe and are tested on the first 16 frames of each test video.
+# * **MiCT-ResNet-18 with a 3×7×7, 5×7×7 or 7×7×7 first kernel**: the original's ablation.
+# * **MiCT without its 3D branches** (notebook 04's like-for-like baseline): what all 3D branches
+#   together add.
+# * **The 3D-ResNet-18**, where *every* convolution is 3D, and **the frame ResNet-18**, where none is.
+#
+# All six train with the quick profile's recipe and are tested on the first 16 frames of each test
+# video. One run per arm says little: in notebook 04, the same network gives another accuracy with
+# another seed (and, in float32 on a CPU, with another CPU family: see below). So every arm is
+# trained with **five seeds**. This notebook trains seed 0 of each arm itself; seeds 1–4 come from
+# records shipped with the course in `data/sweeps/kernel/`, each holding its configuration, the key
+# and code version that produced it, the CPU it ran on, and its predictions for every test and
+# validation video. `make sweep` (`mict sweep kernel`) regenerates them.
+
+# %%
+shipped = load_sweep("kernel")
+stale = stale_records("kernel")
+print(f"{sum(len(r) for r in shipped.values())} shipped records in {sweeps_dir() / 'kernel'}; "
+      f"{len(stale)} stale (today's code would train them differently)")
+pd.DataFrame([{"arm": arm, "seeds": [r.seed for r in records], "CPU": records[0].meta["machine"]["cpu"],
+               "recorded": records[0].meta["recorded"][:10]} for arm, records in shipped.items()])
+
+# %% [markdown]
+# *Predict first:* MiCT-ResNet-18 with a 3-frame and a 7-frame first kernel: how large a gap, in
+# test top-1 points, do you expect on motions that span many frames? And MiCT against MiCT without
+# its 3D branches?
+
+# %%
+live = {}
+for arm in sweep.arms:
+    run = get_run(sweep.config(arm, seed=0, profile=course.profile), course)
+    live[arm.name] = live_record(run, sweep, arm.name)
+records = pooled(live, shipped)
+accuracy = arm_table(records, labels)
+for row in accuracy.itertuples():
+    results.record(f"{row.arm}_test_top1", live[row.arm].top1())
+    results.record(f"{row.arm}_mean_top1", row.mean)
+accuracy[["label", "seeds", "mean", "sd", "low", "high"]].round(1)
+
+# %% [markdown]
+# `mean` is the top-1 averaged over seeds and test videos; `sd` the standard deviation of the
+# per-seed accuracies; `low`–`high` the 95% interval of the arm's expected accuracy, which counts
+# both what another seed and what another draw of test videos would change (`mict.stats`: a
+# t-interval whose standard error adds the between-seed and the between-video variance; its
+# coverage is checked by simulation in `tests/test_stats.py`).
+#
+# **Does this machine agree with the shipped seeds?** Float32 arithmetic on a CPU is exactly
+# repeatable on one machine with one thread count, but another CPU family (an AMD EPYC against an
+# Intel Xeon, say) adds and multiplies in another order, and a 16-epoch training run amplifies those
+# last bits: the same seed lands somewhere else. A run on this machine should therefore look like
+# one more draw from the shipped seeds' distribution. Each arm's seed-0 accuracy here, against a 99%
+# prediction interval from the shipped seeds 1–4:
 
 # %%
 rows = []
-for variant in KERNEL_ABLATION:
-    config = course.train_config(**variant.config_overrides())
-    run = get_run(config, course)
-    test = evaluate(run.load_model(), course.data_root, split=config.split, frames=config.frames,
-                    crop_size=config.crop_size, base_size=config.base_size, progress=False)
-    rows.append({"label": variant.label, "test_top1": test.summary["top1"], "test_top5": test.summary["top5"],
-                 "best_val_top1": run.best_val_top1,
-                 "train_clips_per_s": run.history["clips_per_s"].median()})
-accuracy = pd.DataFrame(rows)
-for key, row in zip(("mict_k3", "mict_k5", "mict_k7", "resnet3d", "frame"), rows, strict=True):
-    results.record(f"{key}_test_top1", row["test_top1"])
-accuracy.round(1)
-
-# %% [markdown]
-# ## What each costs
-#
-# Costs are measured on the architecture the original measured: full width (64 base
-# channels), 101 classes, one 16-frame 160×160 clip at a time — here on this machine's CPU, there
-# on a Titan RTX. FLOPs come from `torch.utils.flop_counter` (a multiply-add counts 2).
+for arm, records_of_arm in records.items():
+    others = [r.top1() for r in records_of_arm[1:]]
+    low, high = shipped_prediction_band(others)
+    rows.append({"arm": labels[arm], "this machine, seed 0": live[arm].top1(), "shipped seeds 1–4": others,
+                 "99% band for one more run": f"[{low:.1f}, {high:.1f}]", "inside": low <= live[arm].top1() <= high})
+pd.DataFrame(rows).round(1)
 
 # %%
-costs = architecture_costs(runs=BENCH_RUNS)
-table = accuracy.merge(costs, on="label")
-original = reference.architectures().set_index("label")[["top1", "top5", "params_millions", "memory_mb", "fps"]]
-table = table.join(original.add_prefix("original_"), on="label")
-results.record("mict_k7_vs_resnet3d_cpu_fps_ratio",
-               table.set_index("label").loc["MiCT-ResNet-18 7x7x7", "cpu_fps"]
-               / table.set_index("label").loc["3D-ResNet-18", "cpu_fps"])
+fig = plot_arm_accuracy(accuracy, "this course: synthetic motions, 5 seeds per arm (95% intervals)")
+save_figure(fig, "05_accuracy")
+
+# %% [markdown]
+# ## What the differences support
+#
+# Two arms are compared **paired**: seed *s* of one against seed *s* of the other, on the same test
+# videos, so that what a hard video or a lucky seed does to both cancels out. For each pair, the
+# mean difference, its 95% interval, the p-value of the paired test, and McNemar's exact test per
+# seed (which videos one run gets right and the other wrong):
+
+# %%
+pairs = [("mict_k7", "mict_k3"), ("mict_k7", "mict_k5"), ("mict_k5", "mict_k3"), ("mict_k7", "mict_2d"),
+         ("mict_k7", "resnet3d"), ("mict_k7", "frame"), ("mict_2d", "frame")]
+differences = difference_table(records, pairs, labels)
+for row in differences.itertuples():
+    results.record(f"{row.a}_minus_{row.b}_low", row.low)
+    results.record(f"{row.a}_minus_{row.b}_high", row.high)
+save_figure(plot_differences(differences, "paired differences, 5 seeds × the test videos"), "05_differences")
+for text in differences["verdict"]:
+    print("·", text)
+differences[["comparison", "difference", "low", "high", "p_value"]].round(3)
+
+# %% [markdown]
+# Read each printed sentence as *all* that the data support, and its interval as the range of true
+# differences they are compatible with. Two kinds of sentence appear:
+#
+# * "**A is more accurate than B, by x to y points**": the interval excludes zero. The CI bands of
+#   this notebook (`mict.course.BANDS`) require these for MiCT against the two networks that cannot
+#   see motion: with five seeds, the evidence is overwhelming on any machine.
+# * "**A and B cannot be told apart**": the interval includes zero. That is not evidence that the two
+#   are equal: a true difference anywhere in the interval would produce data like these. A
+#   narrower interval needs more seeds or more test videos.
+#
+# Where do the three first kernels fall? Read their three sentences above: on these motions, with
+# five seeds and the test videos, the printed intervals are the honest answer, whichever way they
+# fall. How large a difference could this experiment have resolved at all? About the half-width of
+# its intervals, next to the gain the original reports from 3 to 7 frames (one run per split,
+# UCF-101, below):
+
+# %%
+k7_vs_k3 = differences.set_index(["a", "b"]).loc[("mict_k7", "mict_k3")]
+original_top1 = reference.architectures().query("model == 'mict_resnet18'").set_index("first_kernel")["top1"]
+original_gain = original_top1[7] - original_top1[3]
+print(f"half-width of our k7 − k3 interval: {(k7_vs_k3['high'] - k7_vs_k3['low']) / 2:.1f} points; "
+      f"the original's 7×7×7 − 3×7×7 gain: {original_gain:.1f} points")
+#
+# ## The original's numbers, on their own axis
+#
+# The original measured its accuracy on UCF-101 (a 101-way problem, an ImageNet start, 120 epochs
+# on a GPU) and its speed on a Titan RTX. Those numbers do not share an axis with ours. It reports
+# one average over its three splits per arm, no seeds and no intervals; its split-to-split spread is
+# only published for MiCT-ResNet-18 v2 on 16-frame clips (notebook 06's data), and that spread is
+# drawn here as the uncertainty of each of its points:
+
+# %%
+original = reference.architectures().copy()
+v2_at_16 = reference.clip_length().query("model == 'mict_resnet18' and frames == 16")["top1"]
+split_sd = float(v2_at_16.std(ddof=1))
+print(f"the original's top-1 over its 3 splits, MiCT-ResNet-18 v2 at 16 frames: {list(v2_at_16)} "
+      f"(SD {split_sd:.2f} points)")
+save_figure(plot_original_kernels(original, split_sd, "MiCT-ResNet-18 v2 at 16 frames"), "05_original")
+original[["label", "top1", "top5", "fps"]]
+
+# %% [markdown]
+# The original's three kernels span the gain printed above; one split-to-split SD, printed with
+# the figure, is of the same size. Its ordering (7 > 5 > 3 frames) is what its README reports;
+# whether it would survive seeds and intervals, its data cannot say.
+#
+# ## What each costs
+#
+# Costs are measured on the architecture the original measured: full width (64 base channels), 101
+# classes, one 16-frame 160×160 clip at a time; here on this machine's CPU, there on a Titan RTX.
+# FLOPs come from `torch.utils.flop_counter` (a multiply-add counts 2).
+
+# %%
+costs = architecture_costs(sweep.arms, runs=BENCH_RUNS)
+table = accuracy[["arm", "label", "mean", "low", "high"]].merge(costs.drop(columns="label"), on="arm")
+by_arm = table.set_index("arm")
+results.record("mict_k7_vs_resnet3d_cpu_fps_ratio", by_arm.loc["mict_k7", "cpu_fps"] / by_arm.loc["resnet3d", "cpu_fps"])
+results.record("mict_k3_vs_k7_gflops_ratio", by_arm.loc["mict_k3", "gflops"] / by_arm.loc["mict_k7", "gflops"])
 table.round(2)
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
 for ax, column, title in zip(axes, ("params_millions", "gflops", "cpu_fps"),
                              ("parameters (millions)", "GFLOPs per 16×160×160 clip", "CPU frames/s (batch 1)"),
                              strict=True):
@@ -82,33 +210,46 @@ for ax, column, title in zip(axes, ("params_millions", "gflops", "cpu_fps"),
 fig.tight_layout()
 save_figure(fig, "05_costs")
 
-# %%
-ours = table.assign(label=table["label"].str.replace("MiCT-ResNet-18 ", "MiCT "))
-fig = plot_kernel_ablation(ours, reference.architectures().assign(
-    label=lambda t: t["label"].str.replace("MiCT-ResNet-18 ", "MiCT ")))
-save_figure(fig, "05_accuracy_vs_speed")
-
 # %% [markdown]
-# ## Reading the table
-#
 # * **Parameters barely move with the kernel** (16.01M → 16.05M): the first convolution has only
 #   3 input channels, so 4 more frames add 3·4·7·7·64 = 37,632 weights. The 3D-ResNet-18 has
 #   twice MiCT's parameters: every 3×3 kernel became 3×3×3.
-# * **FLOPs move a lot**: the first convolution runs at full resolution on every frame, so
-#   7×7×7 is about half of MiCT-ResNet-18's FLOPs, and 3×7×7 saves ~30% of the total. This is
-#   why the original found 3×7×7 20% faster on a GPU than 7×7×7.
-# * **Accuracy**: in the original, each frame the first kernel sees is worth a little accuracy
-#   (61.4 → 62.7 → 63.3 top-1). On our synthetic motions the three kernels differ by a few points
-#   either way, within the noise of one short run with one seed (one of 318 test videos is 0.3
-#   points): a 3-frame kernel already sees motion, and the later 3D branches see more. Telling
-#   such gaps apart takes several seeds (`mict train --temporal-kernel 3 --seed 1` trains one more).
-# * **The 3D-ResNet-18** costs more than MiCT in FLOPs, and on a CPU at batch 1 it is slower still
-#   (part of the gap is PyTorch's CPU dispatch: it sends small padded 3D convolutions to a slow
-#   native kernel at batch 1). The **frame ResNet** is cheapest and blind to motion.
+# * **FLOPs move a lot**: the first convolution runs at full resolution on every frame, so the
+#   3×7×7 kernel needs the fraction of 7×7×7's FLOPs printed as `mict_k3_vs_k7_gflops_ratio` in
+#   `build/results/05_kernel_size_ablation.json` (and the `gflops` column). This is why the original
+#   found 3×7×7 faster on a GPU than 7×7×7.
+# * **MiCT without 3D branches** is by far the cheapest, and **the frame ResNet** costs more FLOPs
+#   than MiCT: it runs every frame through every stage.
 #
 # ## Your turn
 #
-# **Exercise.** Complete `stem_flops(kernel_time, frames, height, width, channels)`: the FLOPs
+# **Exercise 1 · Decide with an interval.** Complete `differ(correct_a, correct_b)`: given two arms'
+# seeds × videos tables of correct answers (paired: row *s* is seed *s*, column *v* video *v*),
+# return `True` when the 95% interval of the paired difference excludes zero, `False` when it does
+# not. You may use `mict.stats.paired_difference`, or compute it yourself. The check tries pairs
+# simulated with a known answer (`mict.stats.simulate_paired_arms`), including one where a 2-point
+# difference is real but five seeds cannot see it.
+
+# %%
+def differ(correct_a, correct_b):
+    return None  # your code here
+
+
+check_differ(differ)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def differ_solution(correct_a, correct_b):
+    interval = paired_difference(correct_a, correct_b).interval
+    return not interval.low <= 0 <= interval.high
+
+
+check_differ(differ_solution, strict=True)
+rng = np.random.default_rng(0)
+a, b, truth = simulate_paired_arms(rng, seeds=5, videos=318, accuracy_a=0.91, accuracy_b=0.89)
+print(f"a real difference of {truth:.1f} points, 5 seeds × 318 videos: {paired_difference(a, b)}")
+
+# %% [markdown]
+# **Exercise 2.** Complete `stem_flops(kernel_time, frames, height, width, channels)`: the FLOPs
 # of MiCT's first 3D convolution on one clip (stride 2 in space, stride 1 in time, time padded so
 # that there are as many outputs as frames; a multiply-add is 2 FLOPs). Then compare
 # with the `gflops` column: what fraction of the whole network is it?
@@ -128,16 +269,36 @@ def stem_flops_solution(kernel_time, frames, height, width, channels):
 
 check_stem_flops(stem_flops_solution, strict=True)
 for k in (3, 5, 7):
-    share = stem_flops_solution(k, 16, 160, 160, 64) / 1e9 / table.set_index("label").loc[
-        f"MiCT-ResNet-18 {k}x7x7", "gflops"]
+    share = stem_flops_solution(k, 16, 160, 160, 64) / 1e9 / by_arm.loc[f"mict_k{k}", "gflops"]
     print(f"{k}x7x7: the first 3D convolution is {100 * share:.0f}% of MiCT-ResNet-18's FLOPs")
 
 # %% [markdown]
 # ## Recap
 #
-# * The first 3D kernel's size changes MiCT's parameters by a fraction of a percent but its
-#   FLOPs by tens of percent: most of a mixed network's compute can hide in its first layer.
-# * MiCT keeps the 3D-ResNet's ability to see motion at a fraction of its parameters and FLOPs;
-#   the frame ResNet is cheaper still but cannot see motion at all.
-# * Compare like with like: the original's speeds are GPU frames/s, ours CPU frames/s, and its
-#   accuracies were selected on the test split.
+# * An accuracy from one run is one draw; five seeds and the test videos give it an interval, and a
+#   paired difference puts an interval on a comparison.
+# * MiCT sees what networks without 3D convolutions cannot: the intervals of those comparisons are
+#   far from zero.
+# * The first kernel's size changes MiCT's parameters by a fraction of a percent but its FLOPs by
+#   tens of percent; its effect on accuracy here is what the three printed verdicts say, no more.
+# * Compare like with like: the original's speeds are GPU frames/s, ours CPU frames/s, its
+#   accuracies came from one run per split, selected on the test split.
+#
+# ## Check your understanding
+#
+# 1. Why is the paired difference's interval narrower than the two arms' intervals suggest?
+# 2. An interval for k7 − k3 is [−1.0, 3.0] points. Can you write "the kernel size does not matter"?
+# 3. Why can a live run on your machine differ from the shipped seed 0, and what should you check?
+# 4. Which layer makes the 3×7×7 kernel cheaper, and by about how much of the whole network?
+#
+# <details><summary>Answers</summary>
+#
+# 1. Hard videos and lucky seeds affect both arms alike; pairing removes that shared part.
+# 2. No: only that the data cannot tell them apart. A true 3-point gain is compatible with them.
+# 3. Float32 on another CPU family rounds differently and training amplifies it; check that the run
+#    falls inside the shipped seeds' prediction band.
+# 4. The stem's 3D convolution, at full resolution: about 30% of the network's FLOPs (exercise 2).
+#
+# </details>
+#
+# **Next:** notebook 06 trains on 16 frames and tests on many: temporal stride and clip length.

@@ -1,5 +1,9 @@
 import os
+import shutil
+import tempfile
+import time
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -8,10 +12,36 @@ import torch
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
 
+# Nothing a test writes lands in the checkout: generated data, runs, executed notebooks and
+# figures go to a temporary folder (set MICT_DATA, MICT_BUILD or MICT_FIGURES to keep them), and
+# the bands are checked strictly, as under `mict course`.
+OUTPUT = Path(tempfile.mkdtemp(prefix="mict-tests-"))
+for variable, folder in (("MICT_DATA", "data"), ("MICT_BUILD", "build"), ("MICT_FIGURES", "figures")):
+    os.environ.setdefault(variable, str(OUTPUT / folder))
+os.environ["MICT_STRICT_BANDS"] = "1"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if exitstatus == 0:
+        shutil.rmtree(OUTPUT, ignore_errors=True)
+    else:
+        print(f"\ntest outputs (executed notebooks, runs, figures) kept in {OUTPUT}")
+
+
+#: The slow tests' order: the course and its checks, then what reuses the executed course.
+SLOW_ORDER = ("test_notebooks.py", "test_browser.py", "test_site.py")
+
 
 def pytest_collection_modifyitems(config, items):
-    """Unit tests first, the slow course execution last: failures show up early."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+    """Unit tests first, then the slow ones: the course's own checks before the browser and site tests
+    that reuse it, so that a broken notebook shows up as itself."""
+    def order(item):
+        if item.get_closest_marker("slow") is None:
+            return (0, 0)
+        name = item.path.name
+        return (1, SLOW_ORDER.index(name) if name in SLOW_ORDER else len(SLOW_ORDER))
+
+    items.sort(key=order)
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +127,19 @@ def prepared_root(official_root, tmp_path_factory):
     out = tmp_path_factory.mktemp("prepared")
     prepare_dataset(official_root, out, size=(48, 36), workers=2, progress=False)
     return out
+
+
+# --- The course, executed once per session (notebook checks and browser tests reuse it) --------
+
+@pytest.fixture(scope="session")
+def executed_course():
+    """Run the whole course once, in the quick profile, as `make course` does: (table, start time).
+
+    Data, runs, executed notebooks and figures go to this session's temporary folders, so the
+    checkout is never touched and every model is trained by the code under test."""
+    from mict.course import format_course_table, run_course
+
+    started = time.time()
+    table = run_course("quick")
+    print("\n" + format_course_table(table))
+    return table, started

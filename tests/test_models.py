@@ -12,6 +12,7 @@ from mict.models import (
     fold_time_into_batch,
     get_model,
     list_models,
+    model_spec,
     unfold_time_from_batch,
 )
 
@@ -173,9 +174,35 @@ def test_bad_options_are_explained(kwargs, error, message):
 
 def test_list_models_has_every_documented_name():
     assert set(list_models()) == {
-        "mict_resnet18", "mict_resnet34", "resnet3d_18", "resnet3d_34", "frame_resnet18",
-        "frame_resnet34", "r3d_18", "mc3_18", "r2plus1d_18",
+        "mict_resnet18", "mict_resnet34", "mict_resnet18_2d", "mict_resnet34_2d", "resnet3d_18", "resnet3d_34",
+        "frame_resnet18", "frame_resnet34", "r3d_18", "mc3_18", "r2plus1d_18",
     }
+    assert list_models("mict") == ["mict_resnet18", "mict_resnet34", "mict_resnet18_2d", "mict_resnet34_2d"]
+    assert model_spec("mict_resnet18_2d").options == ("version",)
+    assert not model_spec("r3d_18").pretrained and not model_spec("r3d_18").any_width
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_mict_without_3d_branches_is_mict_with_its_3d_branches_switched_off(version):
+    """The baseline keeps MiCT's 2D path exactly: its temporal subsampling, its blocks and its head."""
+    torch.manual_seed(0)
+    mict = get_model("mict_resnet18", version=version, **SMALL).eval()
+    randomise_batchnorm(mict)
+    two_d = get_model("mict_resnet18_2d", version=version, **SMALL).eval()
+    assert not [name for name, _ in two_d.named_parameters() if "3d" in name]
+    two_d.load_state_dict({k: v for k, v in mict.state_dict().items() if "3d" not in k})
+    clip = torch.randn(2, 3, 13, 32, 32)
+    for tube in mict.tubes().values():
+        tube.use_3d = False
+    with torch.no_grad():
+        torch.testing.assert_close(two_d(clip), mict(clip), rtol=0, atol=0)
+        assert two_d.features(clip).shape == mict.features(clip).shape
+    for tube in mict.tubes().values():
+        tube.use_3d = True
+    with torch.no_grad():
+        assert not torch.allclose(two_d(clip), mict(clip))
+    parameters = count_parameters(get_model("mict_resnet18_2d"))
+    assert parameters == count_parameters(get_model("frame_resnet18")) == 11_228_325
 
 
 def test_initialisation_follows_the_original():

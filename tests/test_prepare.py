@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 from conftest import BROKEN, MISSING, OFFICIAL_CLASSES, UNLISTED
 
 from mict.cli import main
@@ -109,3 +110,20 @@ def test_missing_split_file_is_an_error_before_any_work(official_root, tmp_path)
 
 def test_classes_file_keeps_every_class_in_label_order(prepared_root):
     assert (prepared_root / "classes.txt").read_text().split() == list(OFFICIAL_CLASSES)
+
+
+def test_small_frames_are_also_stored_decoded_with_exactly_the_jpeg_pixels(prepared_root, tmp_path):
+    from mict.data import load_manifest, read_frames
+    from mict.data.prepare import DECODED
+
+    manifest = load_manifest(prepared_root)
+    folder = prepared_root / manifest["frames_dir"].iloc[0]
+    n = int(manifest["n_frames"].iloc[0])
+    assert (folder / DECODED).is_file()
+    indices = [0, 3, 1, 1, n - 1]
+    from_store = read_frames(folder, indices)
+    jpeg_only = tmp_path / "video"
+    shutil.copytree(folder, jpeg_only, ignore=shutil.ignore_patterns(DECODED))
+    from_jpegs = read_frames(jpeg_only, indices)
+    assert torch.equal(from_store, from_jpegs)
+    assert from_store.stride() == from_jpegs.stride()  # the same channels-last layout

@@ -8,31 +8,24 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from mict.ablation import (  # noqa: E402
-    Variant,
-    architecture_costs,
-    clip_length_curve,
-    clip_length_probabilities,
-    temporal_steps,
-)
-from mict.data import ClipDataset  # noqa: E402
-from mict.evaluate import evaluate, predict_probabilities  # noqa: E402
-from mict.exercises import ExerciseFailed  # noqa: E402
-from mict.exercises.training import (  # noqa: E402
+from mict.course.analysis.probes import frame_vs_clip_scores  # noqa: E402
+from mict.course.exercises import ExerciseFailed  # noqa: E402
+from mict.course.exercises.training import (  # noqa: E402
     check_average_clips,
+    check_differ,
     check_epoch_accuracy,
     check_stem_flops,
     check_top_k_correct,
 )
-from mict.models import get_model  # noqa: E402
-from mict.viz.results import (  # noqa: E402
-    frame_vs_clip_scores,
-    plot_clip_length,
+from mict.course.viz.results import (  # noqa: E402
     plot_confusion,
-    plot_kernel_ablation,
     plot_learning_curves,
     prediction_gallery,
 )
+from mict.data import ClipDataset, uniform_clips  # noqa: E402
+from mict.evaluate import clip_length_probabilities, evaluate, predict_probabilities  # noqa: E402
+from mict.models import get_model  # noqa: E402
+from mict.stats import paired_difference  # noqa: E402
 
 SMALL = dict(crop_size=32, base_size=36)
 
@@ -67,47 +60,29 @@ def test_prediction_gallery_and_reversed_clips(prepared_root):
     assert not mict_scores["forwards"].equals(mict_scores["backwards"])
 
 
-def test_ablation_figures():
-    ours = pd.DataFrame({"label": ["a", "b"], "test_top1": [90.0, 80.0], "cpu_fps": [100.0, 40.0]})
-    reference = pd.DataFrame({"label": ["a", "b"], "top1": [63.3, 61.8], "fps": [1981, 644]})
-    assert len(plot_kernel_ablation(ours, reference).axes) == 2
-    curves = pd.DataFrame({"model": ["v1"] * 4, "method": ["long", "long", "clips", "clips"],
-                           "frames": [16, 32, 16, 32], "top1": [80.0, 85.0, 80.0, 83.0]})
-    lengths = pd.DataFrame({"model": ["m18", "m18"], "frames": [16, 300], "top1": [65.8, 69.3]})
-    assert len(plot_clip_length(curves, lengths).axes) == 2
-
-
-def test_clip_length_curve_and_costs(prepared_root):
-    assert [temporal_steps(n, 16) for n in (1, 16, 17, 100)] == [1, 1, 2, 7]
-    torch.manual_seed(0)
-    model = get_model("mict_resnet18", width=4, num_classes=3)
-    curve = clip_length_curve(model, prepared_root, [4, 8], label="m", clip_frames=4, progress=False, **SMALL)
-    assert list(curve["frames"]) == [4, 4, 8, 8]
-    assert set(curve["method"]) == {"one long clip", "K 4-frame clips averaged"}
-    first = curve[curve["frames"] == 4]["top1"]
-    assert first.iloc[0] == first.iloc[1]  # one 4-frame clip either way
-    costs = architecture_costs([Variant("tiny", "mict_resnet18", {"width": 4, "temporal_kernel": 3})],
-                               frames=4, size=32, runs=1, warmup=0)
-    assert list(costs.columns) == ["label", "params_millions", "gflops", "cpu_fps", "cpu_memory_mb"]
-    assert costs["cpu_fps"].iloc[0] > 0
-
-
-def test_clip_length_probabilities_match_evaluating_each_length_on_its_own(prepared_root):
-    """Decoding each video once for every length must not change a single probability."""
+def test_one_long_clip_and_k_clips_see_exactly_the_same_frames(prepared_root):
+    """For each N both ways score the video's first N frames, looped when it is shorter: the long clip as
+    one input, the K clips as a tiling of it. Decoding each video once must not change a probability."""
     torch.manual_seed(0)
     model = get_model("mict_resnet18", width=4, num_classes=3).eval()
-    lengths = [4, 6, 24]  # the test videos have 16–20 frames: at 24 the long clip loops them
+    lengths = [4, 6, 24]  # the test videos have 16–20 frames: at 24 both ways loop them
     probabilities, labels = clip_length_probabilities(model, prepared_root, lengths, clip_frames=4,
                                                       videos_per_batch=3, progress=False, **SMALL)
     assert set(probabilities) == {(way, n) for way in ("long", "clips") for n in lengths}
     for n in lengths:
-        long = predict_probabilities(model, ClipDataset(prepared_root, subset="test", frames=n, **SMALL),
-                                     progress=False)
-        clips = ClipDataset(prepared_root, subset="test", frames=4, sampling="uniform", clips=-(-n // 4), span=n,
-                            **SMALL)
-        torch.testing.assert_close(probabilities["long", n], long, atol=1e-5, rtol=1e-4)
-        torch.testing.assert_close(probabilities["clips", n], predict_probabilities(model, clips, progress=False),
+        sequences = ClipDataset(prepared_root, subset="test", frames=n, **SMALL)
+        torch.testing.assert_close(probabilities["long", n], predict_probabilities(model, sequences, progress=False),
                                    atol=1e-5, rtol=1e-4)
+        positions = [list(sample.indices) for sample in uniform_clips(n, 4, -(-n // 4))]
+        assert sorted({i for p in positions for i in p}) == list(range(n))  # the K clips cover the sequence
+        with torch.no_grad():
+            expected = torch.stack([
+                torch.stack([model(sequences[v][0][:, p].unsqueeze(0)).softmax(1)[0] for p in positions]).mean(0)
+                for v in range(len(sequences))]).numpy()
+        torch.testing.assert_close(probabilities["clips", n], expected, atol=1e-5, rtol=1e-4)
+    within = ClipDataset(prepared_root, subset="test", frames=4, sampling="uniform", clips=2, span=6, **SMALL)
+    torch.testing.assert_close(probabilities["clips", 6], predict_probabilities(model, within, progress=False),
+                               atol=1e-5, rtol=1e-4)  # shorter than every video: no loop, as `evaluate` spreads them
     assert list(labels) == list(ClipDataset(prepared_root, subset="test", frames=4, **SMALL).labels)
 
 
@@ -121,6 +96,8 @@ def test_clip_length_probabilities_match_evaluating_each_length_on_its_own(prepa
         (check_stem_flops, lambda k, t, h, w, c: 2 * c * 3 * k * 49 * t * (h // 2) * (w // 2),
          lambda k, t, h, w, c: c * 3 * k * 49 * t * h * w),
         (check_average_clips, lambda x: int(x.softmax(1).mean(0).argmax()), lambda x: int(x.mean(0).argmax())),
+        (check_differ, lambda a, b: not paired_difference(a, b).interval.contains(0),
+         lambda a, b: abs(a.mean() - b.mean()) > 0.01),  # "any difference in the means is a difference"
     ],
 )
 def test_training_exercise_checks(check, solution, wrong):

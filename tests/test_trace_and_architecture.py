@@ -11,12 +11,25 @@ import torchvision
 from torch import nn
 
 from mict.bench import count_flops
-from mict.exercises import ExerciseFailed
-from mict.exercises.architecture import (
+from mict.course.analysis.trace import (
+    flops_by_layer,
+    inflation_gap,
+    random_resnet_2d_state_dict,
+    stage_lengths,
+    time_padding_reach,
+    trace_shapes,
+    tube_branches,
+    weight_transfer_table,
+)
+from mict.course.exercises import ExerciseFailed
+from mict.course.exercises.architecture import (
     check_conv3d_parameters,
     check_fold_time,
     check_temporal_lengths,
 )
+from mict.course.viz import architecture as viz
+from mict.course.viz import save_figure
+from mict.course.widgets.architecture import ArchitectureWidget
 from mict.models import (
     PretrainedWeightsUnavailable,
     count_parameters,
@@ -27,19 +40,6 @@ from mict.models import (
     unfold_time_from_batch,
 )
 from mict.models.mict_resnet import MiCTStage
-from mict.models.trace import (
-    flops_by_layer,
-    inflation_gap,
-    random_resnet_2d_state_dict,
-    stage_lengths,
-    time_padding_reach,
-    trace_shapes,
-    tube_branches,
-    weight_transfer_table,
-)
-from mict.viz import architecture as viz
-from mict.viz import save_figure
-from mict.widgets.architecture import ArchitectureWidget
 
 SMALL = dict(width=8, num_classes=5)
 STRIDES = {"v1": (2, 1, 2, 2, 2), "v2": (2, 1, 1, 2, 1)}  # the stem's max-pool halves time
@@ -298,3 +298,13 @@ def test_exercise_checks_say_what_is_wrong():
     assert "bias" in str(check_conv3d_parameters(with_bias))
     with pytest.raises(ExerciseFailed):
         check_conv3d_parameters(with_bias, strict=True)
+
+
+def test_a_fresh_mict_is_its_2d_network_only_with_the_3d_branches_off():
+    from mict.course.analysis.trace import distance_from_the_2d_network, random_resnet_2d_state_dict
+
+    table = distance_from_the_2d_network(random_resnet_2d_state_dict(18, width=8), torch.randn(1, 3, 13, 32, 32))
+    assert list(table["stage"]) == ["stem", "layer1", "layer2", "layer3", "layer4"]
+    assert list(table["time steps"]) == [7, 7, 4, 2, 1]
+    assert (table["3D branches off"] < 1e-5).all()  # MiCT's 2D path is the 2D network on the frames it keeps
+    assert (table["3D branches on"] > 0.1).all()  # the fresh 3D branches move every stage's output

@@ -1,6 +1,7 @@
 """Training: exact resume, checkpoints, honest selection, errors, schedules, DDP equivalence."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -9,18 +10,14 @@ import pandas as pd
 import pytest
 import torch
 
+from mict.checkpoints import RunExistsError
 from mict.config import TrainConfig, frame_size_for, make_config
 from mict.data import DataNotPreparedError
 from mict.metrics import RunningMetrics
-from mict.train import (
-    RunExistsError,
-    Trainer,
-    TrainingDiverged,
-    amp_settings,
-    build_scheduler,
-    train,
-    train_or_load,
-)
+from mict.optim import build_scheduler
+from mict.runs import train_or_load
+from mict.runtime import autocast_dtype
+from mict.train import Trainer, TrainingDiverged, train
 
 
 def tiny(prepared_root, out, **overrides) -> TrainConfig:
@@ -208,7 +205,7 @@ def test_two_processes_match_one_process_with_the_same_global_batch(prepared_roo
               "--base-size", "36", "--batch-size", "4", "--epochs", "1", "--workers", "0", "--dropout", "0",
               "--device", "cpu", "--amp", "off", "--no-test", "--no-progress", "--seed", "5"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533",
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={free_port()}",
                     "-m", "mict", "train", *common, "--out", str(tmp_path / "ddp")], check=True, env=env,
                    capture_output=True, timeout=600)
     subprocess.run([sys.executable, "-m", "mict", "train", *common, "--accumulation", "2",
@@ -219,8 +216,15 @@ def test_two_processes_match_one_process_with_the_same_global_batch(prepared_roo
         torch.testing.assert_close(ddp[key], single[key], rtol=1e-4, atol=1e-5, msg=key)
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on now (the OS picks it), so parallel test runs never collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_the_cpu_trains_in_float32_unless_bf16_is_asked_for():
     cpu = torch.device("cpu")
-    assert amp_settings(make_config("quick", amp="auto"), cpu) == (None, False)
-    assert amp_settings(make_config("quick", amp="off"), cpu) == (None, False)
-    assert amp_settings(make_config("quick", amp="bf16"), cpu) == (torch.bfloat16, False)
+    assert autocast_dtype("auto", cpu) == (None, False)
+    assert autocast_dtype("off", cpu) == (None, False)
+    assert autocast_dtype("bf16", cpu) == (torch.bfloat16, False)

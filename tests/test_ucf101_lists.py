@@ -6,13 +6,11 @@ from pathlib import Path
 import pytest
 
 from mict.data import SplitListError, SplitLists, VideoName, groups_tested_in
+from mict.paths import official_splits_dir
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "ucf101-splits"
-needs_shared = pytest.mark.skipif(not (SHARED / "classInd.txt").is_file(),
-                                  reason="the official lists are not beside this checkout")
+SHARED = official_splits_dir()  # shipped with the repository
 
 
-@needs_shared
 def test_official_lists_have_the_documented_sizes():
     lists = SplitLists.from_folder(SHARED)
     classes = lists.classes()
@@ -27,7 +25,13 @@ def test_official_lists_have_the_documented_sizes():
     assert sizes == {1: (9537, 3783), 2: (9586, 3734), 3: (9624, 3696)}
 
 
-@needs_shared
+def test_the_shipped_lists_are_ucfs_files_byte_for_byte():
+    raw = {path.name: path.read_bytes() for path in SHARED.glob("*.txt")}
+    assert sorted(raw) == ["classInd.txt", *(f"{kind}list0{k}.txt" for kind in ("test", "train") for k in (1, 2, 3))]
+    assert raw["classInd.txt"].startswith(b"1 ApplyEyeMakeup\r\n") and raw["classInd.txt"].count(b"\r\n") == 101
+    assert all(b"\n" not in text.replace(b"\r\n", b"") for text in raw.values())  # CRLF, never a bare LF
+
+
 def test_labels_come_from_classind_not_from_sorting():
     classes = SplitLists.from_folder(SHARED).classes()
     assert classes.index("Hammering") == 34 and classes.index("HammerThrow") == 35
@@ -36,7 +40,6 @@ def test_labels_come_from_classind_not_from_sorting():
     assert sorted(classes, key=str.lower) == classes
 
 
-@needs_shared
 def test_the_class_is_the_folder_not_the_file_name():
     membership = SplitLists.from_folder(SHARED).split(1)
     quirky = [v for v in membership if v.startswith("HandstandPushups/")]

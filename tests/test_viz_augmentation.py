@@ -10,18 +10,18 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image
 
 from mict.config import make_config
-from mict.data import EvalTransform, TrainTransform, first_frames, sample_training_frames, uniform_clips
-from mict.data.augment import crop_box
-from mict.exercises import ExerciseFailed
-from mict.exercises.augmentation import (
+from mict.course.exercises import ExerciseFailed
+from mict.course.exercises.augmentation import (
     check_crop_box,
     check_loop_to_length,
     check_test_time_crop,
     reference_test_time_crop,
 )
-from mict.viz import augmentation as viz
-from mict.viz import save_figure
-from mict.widgets.augmentation import AugmentationWidget
+from mict.course.viz import augmentation as viz
+from mict.course.viz import save_figure
+from mict.course.widgets.augmentation import AugmentationWidget
+from mict.data import EvalTransform, TrainTransform, first_frames, sample_training_frames, uniform_clips
+from mict.data.augment import crop_box
 
 
 def _moving_clip(frames=16, height=72, width=96) -> torch.Tensor:

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from conftest import OFFICIAL_CLASSES
 
+from mict.course.analysis import split_leak as sp
+from mict.course.exercises import ExerciseFailed
+from mict.course.exercises import data as ex
+from mict.course.viz import data as viz
+from mict.course.viz import save_figure
 from mict.data import SplitLists, load_manifest
-from mict.data import splits as sp
-from mict.exercises import ExerciseFailed
-from mict.exercises import data as ex
-from mict.viz import data as viz
-from mict.viz import save_figure
 
 CLASS_INDEX = "1 Hammering\r\n2 HammerThrow\r\n3 HandstandPushups\r\n"
 TRAIN = ("HammerThrow/v_HammerThrow_g08_c01.avi 2\r\nHammering/v_Hammering_g08_c01.avi 1\r\n"

@@ -1,5 +1,7 @@
-"""Data: UCF-101's distribution, the synthetic motion dataset, preparation, clips and augmentation."""
+"""Data: UCF-101's distribution, the synthetic motion dataset, preparation, clips, augmentation
+and loading."""
 
+from ..errors import CorruptFrameError, DataError, DataNotPreparedError
 from .augment import (
     CROP_POSITIONS,
     CROP_SCALES,
@@ -14,13 +16,13 @@ from .augment import (
 from .dataset import (
     ClipDataset,
     ClipInfo,
-    DataNotPreparedError,
     class_names,
     load_manifest,
     read_frames,
     select_subset,
     validation_groups,
 )
+from .loading import EpochSlice, ShardSampler, ensure_prepared, make_loader
 from .prepare import PrepareReport, parse_size, prepare_dataset
 from .sampling import TemporalSample, first_frames, sample_training_frames, uniform_clips
 from .synth import MOTION_CLASSES, SynthConfig, generate_dataset
@@ -28,9 +30,10 @@ from .ucf101 import SplitListError, SplitLists, VideoName, groups_tested_in
 
 __all__ = [
     "CROP_POSITIONS", "CROP_SCALES", "IMAGENET_MEAN", "IMAGENET_STD", "MOTION_CLASSES",
-    "ClipAugmentation", "ClipDataset", "ClipInfo", "DataNotPreparedError", "EvalTransform",
-    "PrepareReport", "SplitListError", "SplitLists", "SynthConfig", "TemporalSample", "TrainTransform",
-    "VideoName", "class_names", "denormalize", "first_frames", "generate_dataset", "groups_tested_in",
-    "load_manifest", "normalize", "parse_size", "prepare_dataset", "read_frames", "sample_training_frames",
-    "select_subset", "uniform_clips", "validation_groups",
+    "ClipAugmentation", "ClipDataset", "ClipInfo", "CorruptFrameError", "DataError", "DataNotPreparedError",
+    "EpochSlice", "EvalTransform", "PrepareReport", "ShardSampler", "SplitListError", "SplitLists", "SynthConfig",
+    "TemporalSample", "TrainTransform", "VideoName", "class_names", "denormalize", "ensure_prepared",
+    "first_frames", "generate_dataset", "groups_tested_in", "load_manifest", "make_loader", "normalize",
+    "parse_size", "prepare_dataset", "read_frames", "sample_training_frames", "select_subset", "uniform_clips",
+    "validation_groups",
 ]

@@ -14,8 +14,9 @@ import torch
 from torch.utils.data import Dataset
 from torchcodec.decoders import decode_jpeg
 
+from ..errors import ConfigError, CorruptFrameError, DataError, DataNotPreparedError
 from .augment import CROP_SCALES, EvalTransform, TrainTransform
-from .prepare import MANIFEST, MANIFEST_COLUMNS
+from .prepare import DECODED, MANIFEST, MANIFEST_COLUMNS, reprepare_command
 from .sampling import TemporalSample, first_frames, sample_training_frames, uniform_clips
 from .ucf101 import check_split
 
@@ -23,10 +24,6 @@ SUBSETS = ("train", "val", "test", "trainval")
 SAMPLINGS = ("random", "first", "uniform")
 #: Groups of the training list held out for validation: the highest-numbered ones.
 DEFAULT_VAL_GROUPS = 3
-
-
-class DataNotPreparedError(FileNotFoundError):
-    """The frames or the manifest are not there; the message says which command makes them."""
 
 
 def load_manifest(root: str | Path) -> pd.DataFrame:
@@ -42,9 +39,9 @@ def load_manifest(root: str | Path) -> pd.DataFrame:
     manifest = pd.read_csv(path)
     missing = [c for c in MANIFEST_COLUMNS if c not in manifest.columns]
     if missing:
-        raise ValueError(f"{path} lacks the columns {missing}; prepare the data again with `mict prepare`")
+        raise DataError(f"{path} lacks the columns {missing}; prepare the data again with `mict prepare`")
     if manifest.empty:
-        raise ValueError(f"{path} lists no videos; did `mict prepare` fail on every video? See failures.csv")
+        raise DataError(f"{path} lists no videos; did `mict prepare` fail on every video? See failures.csv")
     return manifest
 
 
@@ -63,7 +60,7 @@ def validation_groups(manifest: pd.DataFrame, split: int, count: int = DEFAULT_V
     check_split(split)
     train_groups = sorted(manifest.loc[manifest[f"split{split}"] == "train", "group"].unique())
     if count >= len(train_groups):
-        raise ValueError(f"cannot hold out {count} of the {len(train_groups)} training groups for validation")
+        raise ConfigError(f"cannot hold out {count} of the {len(train_groups)} training groups for validation")
     return [int(g) for g in train_groups[len(train_groups) - count :]] if count else []
 
 
@@ -72,7 +69,7 @@ def select_subset(manifest: pd.DataFrame, split: int, subset: str,
     """Rows of one subset: train (minus validation groups), val, test, or trainval (the whole train list)."""
     check_split(split)
     if subset not in SUBSETS:
-        raise ValueError(f"subset must be one of {SUBSETS}, got {subset!r}")
+        raise ConfigError(f"subset must be one of {SUBSETS}, got {subset!r}")
     column = manifest[f"split{split}"]
     if subset == "test":
         rows = manifest[column == "test"]
@@ -83,21 +80,57 @@ def select_subset(manifest: pd.DataFrame, split: int, subset: str,
     return rows.reset_index(drop=True)
 
 
-def read_frames(folder: Path, indices: tuple[int, ...] | list[int]) -> torch.Tensor:
-    """Decode the frames `indices` (0-based) of a prepared video: uint8 T×3×H×W, channels-last.
+def read_frames(folder: Path, indices: tuple[int, ...] | list[int], decoded: bool = True) -> torch.Tensor:
+    """The frames `indices` (0-based) of a prepared video: uint8 T×3×H×W, channels-last.
 
-    Each distinct frame is decoded once (a looped clip repeats frames), in one batched
-    call to TorchCodec's libjpeg-turbo decoder. The decoder writes H×W×C pixels; keeping
-    that memory layout (T·H·W·C) makes the stack free and torchvision's uint8 resize
-    several times faster than on a T·C·H·W copy.
+    Small frames come from the video's decoded copy (`frames.npy`, memory-mapped). Otherwise
+    each distinct frame is decoded once (a looped clip repeats frames), in one batched call to
+    TorchCodec's libjpeg-turbo decoder. Both give H×W×C pixels; keeping that memory layout
+    (T·H·W·C) makes the stack free and torchvision's uint8 resize several times faster than on
+    a T·C·H·W copy. `decoded=False` always decodes the JPEGs (to measure what the decoded copy
+    saves). A frame that does not decode raises CorruptFrameError, which names the video, the
+    frame and the command that repairs it.
     """
+    stored = folder / DECODED
+    if decoded and stored.is_file():
+        try:
+            frames = np.load(stored, mmap_mode="r")[list(indices)]
+        except (ValueError, OSError, IndexError) as error:
+            raise _corrupt_frame(folder, [str(stored)], reason=str(error)) from None
+        return torch.from_numpy(frames).permute(0, 3, 1, 2)
     unique = sorted(set(indices))
     paths = [str(folder / f"{i + 1:05d}.jpg") for i in unique]
     try:
-        decoded = dict(zip(unique, decode_jpeg(paths), strict=True))
+        by_index = dict(zip(unique, decode_jpeg(paths), strict=True))
     except FileNotFoundError as error:
         raise DataNotPreparedError(f"{error.filename} is missing: prepare the data again with `mict prepare`") from None
-    return torch.stack([decoded[i].permute(1, 2, 0) for i in indices]).permute(0, 3, 1, 2)
+    except RuntimeError:
+        raise _corrupt_frame(folder, paths) from None
+    return torch.stack([by_index[i].permute(1, 2, 0) for i in indices]).permute(0, 3, 1, 2)
+
+
+def _first_undecodable(paths: list[str]) -> tuple[Path, str] | None:
+    """(path, decoder's complaint) of the first JPEG of `paths` that does not decode on its own."""
+    for path in paths:
+        try:
+            decode_jpeg(path)
+        except RuntimeError as error:
+            return Path(path), str(error).strip().splitlines()[-1]
+    return None
+
+
+def _corrupt_frame(folder: Path, paths: list[str], reason: str | None = None) -> CorruptFrameError:
+    """An error naming the frame (of `paths`) that does not decode, and the command that repairs it."""
+    if reason is not None:
+        bad = Path(paths[0])
+    else:
+        bad, reason = _first_undecodable(paths) or (folder, "the batch of frames did not decode")
+    root = folder.parents[2]  # OUT/frames/<Class>/<video>
+    return CorruptFrameError(
+        f"{'frame ' if bad.suffix == '.jpg' else ''}{bad.name} of video {folder.parent.name}/{folder.name} does not "
+        f"decode ({reason}): {bad}\n"
+        f"Re-prepare the videos whose frames do not all decode with\n  {reprepare_command(root)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -144,6 +177,7 @@ class ClipDataset(Dataset):
         val_groups: int = DEFAULT_VAL_GROUPS,
         seed: int = 0,
         return_info: bool = False,
+        decoded: bool = True,
     ):
         self.root = Path(root)
         self.manifest = load_manifest(self.root)
@@ -151,7 +185,7 @@ class ClipDataset(Dataset):
         self.split, self.subset = split, subset
         self.videos = select_subset(self.manifest, split, subset, val_groups)
         if self.videos.empty:
-            raise ValueError(f"split {split} has no {subset!r} videos in {self.root / MANIFEST}")
+            raise DataError(f"split {split} has no {subset!r} videos in {self.root / MANIFEST}")
         self.sampling = sampling or ("random" if subset == "train" else "first")
         if self.sampling not in SAMPLINGS:
             raise ValueError(f"sampling must be one of {SAMPLINGS}, got {self.sampling!r}")
@@ -162,7 +196,7 @@ class ClipDataset(Dataset):
         self.transform = (TrainTransform(crop_size, base_size, hflip=hflip, scales=crop_scales,
                                          colour_jitter=colour_jitter) if augment
                           else EvalTransform(crop_size, base_size))
-        self.seed, self.epoch, self.return_info = seed, 0, return_info
+        self.seed, self.epoch, self.return_info, self.decoded = seed, 0, return_info, decoded
         self._labels = self.videos["label"].to_numpy()
         self._n_frames = self.videos["n_frames"].to_numpy()
         self._folders = [self.root / d for d in self.videos["frames_dir"]]
@@ -194,7 +228,7 @@ class ClipDataset(Dataset):
         samples = self.temporal_samples(index, generator)
         augmentation, clips = None, []
         for sample in samples:
-            frames = read_frames(self._folders[index], sample.indices)
+            frames = read_frames(self._folders[index], sample.indices, self.decoded)
             if augmentation is None:
                 clip, augmentation = self.transform(frames, generator)
             else:  # the K clips of one training video share one augmentation

@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw
 from tqdm.auto import tqdm
 
 from ..atomic import atomic_path
+from ..errors import ConfigError
 from ..progress import show_progress
 from .ucf101 import CLASS_INDEX, LIST_DIR, SPLITS, VIDEO_DIR, groups_tested_in
 
@@ -70,15 +71,15 @@ class SynthConfig:
     def __post_init__(self):
         unknown = sorted(set(self.classes) - set(MOTION_CLASSES))
         if unknown:
-            raise ValueError(f"unknown synthetic classes {unknown}; choose from {list(MOTION_CLASSES)}")
+            raise ConfigError(f"unknown synthetic classes {unknown}; choose from {list(MOTION_CLASSES)}")
         if self.groups < 21:
-            raise ValueError(f"groups must be at least 21 (split 3 tests on groups 15–21), got {self.groups}")
+            raise ConfigError(f"groups must be at least 21 (split 3 tests on groups 15–21), got {self.groups}")
         if not 1 <= self.clips_per_group[0] <= self.clips_per_group[1]:
-            raise ValueError(f"clips_per_group must be a range 1 ≤ low ≤ high, got {self.clips_per_group}")
+            raise ConfigError(f"clips_per_group must be a range 1 ≤ low ≤ high, got {self.clips_per_group}")
         if not 16 <= self.frames[0] <= self.frames[1]:
-            raise ValueError(f"frames must be a range 16 ≤ low ≤ high, got {self.frames}")
+            raise ConfigError(f"frames must be a range 16 ≤ low ≤ high, got {self.frames}")
         if self.width < 48 or self.height < 48 or self.width % 2 or self.height % 2:
-            raise ValueError(f"frame size must be even and at least 48×48, got {self.width}×{self.height}")
+            raise ConfigError(f"frame size must be even and at least 48×48, got {self.width}×{self.height}")
 
 
 @dataclass(frozen=True)

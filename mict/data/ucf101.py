@@ -15,6 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ..errors import ConfigError, MictError, MissingFileError
+
 VIDEO_DIR = "UCF-101"
 LIST_DIR = "ucfTrainTestlist"
 LIST_ZIP = "UCF101TrainTestSplits-RecognitionTask.zip"
@@ -25,7 +27,7 @@ VIDEO_SUFFIX = ".avi"
 _VIDEO_STEM = re.compile(r"^v_(?P<name>.+)_g(?P<group>\d+)_c(?P<clip>\d+)$")
 
 
-class SplitListError(ValueError):
+class SplitListError(MictError, ValueError):
     """A split list is missing or malformed; the message names the file and the line."""
 
 
@@ -60,7 +62,7 @@ def groups_tested_in(split: int) -> range:
 
 def check_split(split: int) -> None:
     if split not in SPLITS:
-        raise ValueError(f"split must be 1, 2 or 3 (UCF-101's official splits), got {split!r}")
+        raise ConfigError(f"split must be 1, 2 or 3 (UCF-101's official splits), got {split!r}")
 
 
 class SplitLists:
@@ -160,5 +162,5 @@ def find_videos(root: str | Path) -> dict[str, Path]:
     """video ('Class/v_…_gGG_cCC') → path of every .avi under ROOT/UCF-101/<Class>/."""
     videos_dir = Path(root) / VIDEO_DIR
     if not videos_dir.is_dir():
-        raise FileNotFoundError(f"no video folder {videos_dir}: expected the extracted UCF-101/<Class>/*.avi")
+        raise MissingFileError(f"no video folder {videos_dir}: expected the extracted UCF-101/<Class>/*.avi")
     return {f"{p.parent.name}/{p.stem}": p for p in sorted(videos_dir.glob(f"*/*{VIDEO_SUFFIX}"))}

@@ -20,6 +20,27 @@ def stage_widths(width: int) -> tuple[int, int, int, int]:
     return width, 2 * width, 4 * width, 8 * width
 
 
+def check_depth_and_width(depth: int, width: int) -> None:
+    """Raise before any layer is built when the ResNet's depth or width cannot be."""
+    if depth not in STAGE_BLOCKS:
+        raise ValueError(f"unknown ResNet depth {depth!r}; choose one of {sorted(STAGE_BLOCKS)}")
+    stage_widths(width)
+
+
+def add_stages(model: nn.Module, depth: int, width: int, make_stage) -> int:
+    """Add the four ResNet stages as `model.layer1` … `layer4`; return the last stage's channels.
+
+    `make_stage(index, inplanes, planes, blocks, stride)` builds stage `index` (0–3); the
+    first keeps the resolution, the others halve it, as in every ResNet.
+    """
+    check_depth_and_width(depth, width)
+    inplanes = width
+    for i, (planes, blocks) in enumerate(zip(stage_widths(width), STAGE_BLOCKS[depth], strict=True)):
+        model.add_module(f"layer{i + 1}", make_stage(i, inplanes, planes, blocks, 1 if i == 0 else 2))
+        inplanes = planes
+    return inplanes
+
+
 def check_clip(clip: torch.Tensor) -> None:
     """Raise a ValueError that says what a video model expects, before a cryptic conv error."""
     if not isinstance(clip, torch.Tensor):
@@ -96,10 +117,13 @@ class ClipHead(nn.Module):
         self.dropout = nn.Dropout3d(dropout)
         self.fc = nn.Linear(in_features, num_classes)
 
+    def step_logits(self, features: torch.Tensor) -> torch.Tensor:
+        """N×C×T×H×W features → N×T×classes: the classifier at every time step."""
+        features = self.dropout(features)
+        return self.fc(features.mean(dim=(3, 4)).transpose(1, 2))
+
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        features = self.dropout(features)  # N×C×T×H×W
-        per_step = features.mean(dim=(3, 4)).transpose(1, 2)  # N×T×C
-        return self.fc(per_step).mean(dim=1)
+        return self.step_logits(features).mean(dim=1)
 
 
 def init_3d_layers(model: nn.Module) -> None:
@@ -129,7 +153,13 @@ class VideoClassifier(nn.Module):
         raise NotImplementedError
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(self._laid_out(clip)))
+
+    def step_logits(self, clip: torch.Tensor) -> torch.Tensor:
+        """N×T'×classes: the logits of each time step that reaches the classifier, before the mean over
+        time that `forward` takes (step t covers input frames t·s … t·s + s − 1, s = `temporal_stride`)."""
+        return self.head.step_logits(self.features(self._laid_out(clip)))
+
+    def _laid_out(self, clip: torch.Tensor) -> torch.Tensor:
         check_clip(clip)
-        if self.channels_last:
-            clip = to_channels_last(clip)
-        return self.head(self.features(clip))
+        return to_channels_last(clip) if self.channels_last else clip

@@ -1,34 +1,33 @@
 """The frame baseline: a 2D ResNet on every frame, logits averaged over time.
 
-It is MiCT-ResNet without its 3D branches, so it cannot see motion: on classes that
-differ only by the direction of a movement it can do no better than chance between
-them. Its module names are torchvision's, so ImageNet weights load unchanged.
+Without any 3D convolution it cannot see motion: on classes that differ only by the
+direction of a movement it can do no better than chance between them. Unlike
+MiCT-ResNet's 2D path (`mict_resnet18_2d`), it keeps every frame through every stage.
+Its module names are torchvision's, so ImageNet weights load unchanged.
 """
 
 import torch
 from torch import nn
 
-from .common import STAGE_BLOCKS, ClipHead, VideoClassifier, resnet_stage_2d, stage_widths
+from .common import ClipHead, VideoClassifier, add_stages, check_depth_and_width, resnet_stage_2d
 from .layout import fold_time_into_batch, unfold_time_from_batch
+
+
+def frame_stage(index: int, inplanes: int, planes: int, blocks: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(*resnet_stage_2d(inplanes, planes, blocks, stride))
 
 
 class FrameResNet(VideoClassifier):
     def __init__(self, depth: int = 18, num_classes: int = 101, width: int = 64, dropout: float = 0.5):
         super().__init__()
-        if depth not in STAGE_BLOCKS:
-            raise ValueError(f"unknown ResNet depth {depth!r}; choose one of {sorted(STAGE_BLOCKS)}")
+        check_depth_and_width(depth, width)
         self.depth, self.width = depth, width
-        widths = stage_widths(width)
         self.conv1 = nn.Conv2d(3, width, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        inplanes = width
-        for i, (planes, blocks) in enumerate(zip(widths, STAGE_BLOCKS[depth], strict=True)):
-            stage = nn.Sequential(*resnet_stage_2d(inplanes, planes, blocks, stride=1 if i == 0 else 2))
-            self.add_module(f"layer{i + 1}", stage)
-            inplanes = planes
-        self.head = ClipHead(inplanes, num_classes, dropout)
+        channels = add_stages(self, depth, width, frame_stage)
+        self.head = ClipHead(channels, num_classes, dropout)
 
     temporal_stride = 1
 

@@ -9,10 +9,10 @@ from torch import nn
 from torchvision.models.video.resnet import BasicBlock as BasicBlock3d
 from torchvision.models.video.resnet import Conv3DSimple
 
-from .common import STAGE_BLOCKS, ClipHead, VideoClassifier, init_3d_layers, stage_widths
+from .common import ClipHead, VideoClassifier, add_stages, check_depth_and_width, init_3d_layers
 
 
-def resnet_stage_3d(inplanes: int, planes: int, blocks: int, stride: int) -> nn.Sequential:
+def resnet_stage_3d(index: int, inplanes: int, planes: int, blocks: int, stride: int) -> nn.Sequential:
     """3×3×3 BasicBlocks with a 1×1×1 conv + BN shortcut (Hara's shortcut type B)."""
     downsample = None
     if stride != 1 or inplanes != planes:
@@ -34,20 +34,14 @@ class ResNet3d(VideoClassifier):
 
     def __init__(self, depth: int = 18, num_classes: int = 101, width: int = 64, dropout: float = 0.5):
         super().__init__()
-        if depth not in STAGE_BLOCKS:
-            raise ValueError(f"unknown ResNet depth {depth!r}; choose one of {sorted(STAGE_BLOCKS)}")
+        check_depth_and_width(depth, width)
         self.depth, self.width = depth, width
-        widths = stage_widths(width)
         self.conv1 = nn.Conv3d(3, width, kernel_size=7, stride=(1, 2, 2), padding=3, bias=False)
         self.bn1 = nn.BatchNorm3d(width)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool3d(kernel_size=3, stride=2, padding=1)
-        inplanes = width
-        for i, (planes, blocks) in enumerate(zip(widths, STAGE_BLOCKS[depth], strict=True)):
-            stage = resnet_stage_3d(inplanes, planes, blocks, stride=1 if i == 0 else 2)
-            self.add_module(f"layer{i + 1}", stage)
-            inplanes = planes
-        self.head = ClipHead(inplanes, num_classes, dropout)
+        channels = add_stages(self, depth, width, resnet_stage_3d)
+        self.head = ClipHead(channels, num_classes, dropout)
         init_3d_layers(self)
 
     temporal_stride = 16

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torchvision.models import ResNet18_Weights, ResNet34_Weights
 
+from ..errors import CheckpointError, MictError, MissingFileError
 from .frame_resnet import FrameResNet
 from .mict_resnet import MiCTResNet
 from .resnet3d import ResNet3d
@@ -62,7 +63,7 @@ NOT_FROM_IMAGENET = {
 }
 
 
-class PretrainedWeightsUnavailable(RuntimeError):
+class PretrainedWeightsUnavailable(MictError, RuntimeError):
     """The ImageNet weights are neither cached nor downloadable."""
 
 
@@ -83,15 +84,27 @@ def inflate_2d_kernel(weight: torch.Tensor, time: int) -> torch.Tensor:
     return weight.unsqueeze(2).repeat(1, 1, time, 1, 1) / time
 
 
-def _load_weights_only(path: Path, map_location) -> object:
+def read_checkpoint(path: str | os.PathLike, map_location="cpu") -> object:
+    """The contents of a PyTorch file, loaded safely (weights_only=True: a pickle that would run
+    code is refused), with an error that says what is wrong with a file that is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"checkpoint not found: {path}")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
-        raise ValueError(
-            f"refusing to load {path}: it holds Python objects that torch.load(weights_only=True) "
-            f"does not allow, and unpickling them could run code. Re-save only tensors and plain "
-            f"containers, or load it yourself if you trust its source. ({error})"
-        ) from None
+        if "GLOBAL" in str(error):
+            raise CheckpointError(
+                f"refusing to load {path}: it holds Python objects other than weights (tensors, numbers, "
+                f"strings and plain containers), and unpickling them could run code. Re-save only its "
+                f"state dicts, or load it yourself if you trust its source."
+            ) from None
+        raise CheckpointError(f"{path} is not a PyTorch checkpoint (it could not be unpickled). Pass the "
+                              f"best.pt or last.pt of a mict run, or a .pth.tar of MiCT-Net-PyTorch.") from None
+    except Exception as error:  # noqa: BLE001 - whatever a broken file makes torch.load raise, say so
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else "the file ends early"
+        raise CheckpointError(f"{path} is not a readable PyTorch checkpoint ({type(error).__name__}: {reason}); "
+                              f"is it empty, truncated or another kind of file? Copy it again.") from None
 
 
 def imagenet_state_dict(depth: int, source: bool | str | os.PathLike = True, *, download: bool = True) -> dict:
@@ -104,8 +117,8 @@ def imagenet_state_dict(depth: int, source: bool | str | os.PathLike = True, *, 
     if source is not True:
         path = Path(source)
         if not path.is_file():
-            raise FileNotFoundError(f"pretrained weights file not found: {path}")
-        state = _load_weights_only(path, "cpu")
+            raise MissingFileError(f"pretrained weights file not found: {path}")
+        state = read_checkpoint(path)
         return state.get("state_dict", state) if isinstance(state, dict) else state
     weights = IMAGENET_WEIGHTS[depth]
     filename = weights.url.rsplit("/", 1)[-1]
@@ -162,7 +175,7 @@ def transfer_imagenet_weights(model: nn.Module, state_dict: dict) -> None:
     missing = [k for k in target if not NOT_FROM_IMAGENET[kind].search(k) and k not in loaded]
     problems += [f"missing ImageNet weight for {k!r}" for k in missing]
     if problems:
-        raise ValueError(
+        raise CheckpointError(
             f"these ImageNet weights do not fit {kind.__name__}-{model.depth} (width {model.width}):\n  "
             + "\n  ".join(problems[:20])
             + (f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else "")
@@ -203,11 +216,9 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike, map_location="cpu
     whole checkpoint, for its metadata ('epoch', 'config', …).
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    checkpoint = _load_weights_only(path, map_location)
+    checkpoint = read_checkpoint(path, map_location)
     if not isinstance(checkpoint, dict):
-        raise ValueError(f"{path} is not a checkpoint: expected a dict, got {type(checkpoint).__name__}")
+        raise CheckpointError(f"{path} is not a checkpoint: expected a dict, got {type(checkpoint).__name__}")
     state = checkpoint_state_dict(checkpoint, model)
     own = model.state_dict()
     # Checkpoints from older PyTorch lack BatchNorm's counter; it does not affect outputs.
@@ -224,7 +235,7 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike, map_location="cpu
             if keys:
                 shown = ", ".join(keys[:8]) + (f", … ({len(keys)} in all)" if len(keys) > 8 else "")
                 lines.append(f"  {title}: {shown}")
-        raise ValueError(
+        raise CheckpointError(
             f"checkpoint {path} does not fit {type(model).__name__}"
             f"{'-' + str(model.depth) if hasattr(model, 'depth') else ''}:\n" + "\n".join(lines)
             + "\nIs it a checkpoint of another architecture, width, number of classes or first 3D kernel?"

@@ -1,0 +1,219 @@
+"""Measuring models: parameters, FLOPs, latency, throughput and peak memory.
+
+Numbers, not impressions: every figure in the course's comparison tables comes from
+`benchmark_models`, the same function `mict speed` prints.
+"""
+
+import contextlib
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+from torch import nn
+from torch.profiler import ProfilerActivity, profile
+from torch.utils.flop_counter import FlopCounterMode
+
+from ..models import count_parameters, get_model, model_spec
+from ..runtime import resolve_device, synchronize
+
+MEMORY_NOTE = {
+    "cuda": "torch.cuda.max_memory_allocated during one forward pass (weights, input and activations)",
+    "cpu": "weights + input + peak tensor memory allocated during one forward pass (torch.profiler)",
+}
+
+
+def count_flops(model: nn.Module, clip: torch.Tensor) -> int:
+    """FLOPs of one forward pass on `clip` (a multiply-add counts as 2), by torch.utils.flop_counter."""
+    counter = FlopCounterMode(display=False)
+    with counter, torch.inference_mode():
+        model(clip)
+    return counter.get_total_flops()
+
+
+def measure_latency(model: nn.Module, clip: torch.Tensor, runs: int = 20, warmup: int = 3) -> list[float]:
+    """Seconds per forward pass for `runs` timed passes after `warmup` untimed ones."""
+    device = clip.device
+    times = []
+    with torch.inference_mode():
+        for _ in range(warmup):
+            model(clip)
+        for _ in range(runs):
+            synchronize(device)
+            start = time.perf_counter()
+            model(clip)
+            synchronize(device)
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def _tensor_bytes(tensors) -> int:
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """The profiler's C++ backend logs to file descriptor 2 on every start and stop; mute it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def peak_memory_bytes(model: nn.Module, clip: torch.Tensor) -> int:
+    """Peak tensor memory of one inference pass; see MEMORY_NOTE for what each device measures."""
+    device = clip.device
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        with torch.inference_mode():
+            model(clip)
+        torch.cuda.synchronize(device)
+        return torch.cuda.max_memory_allocated(device)
+    resident = _tensor_bytes(list(model.parameters()) + list(model.buffers())) + _tensor_bytes([clip])
+    with _native_stderr_silenced(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof, \
+            torch.inference_mode():
+        model(clip)
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = Path(tmp) / "trace.json"
+        prof.export_chrome_trace(str(trace))
+        events = json.loads(trace.read_text())["traceEvents"]
+    allocations = sorted(
+        (e["ts"], e["args"]["Bytes"])
+        for e in events
+        if e.get("name") == "[memory]" and "Bytes" in e.get("args", {})
+    )
+    current = peak = 0
+    for _, delta in allocations:
+        current += delta
+        peak = max(peak, current)
+    return resident + peak
+
+
+def benchmark_model(
+    model: nn.Module,
+    name: str,
+    *,
+    batch: int = 1,
+    frames: int = 16,
+    size: int = 160,
+    device: str | torch.device = "cpu",
+    runs: int = 20,
+    warmup: int = 3,
+    memory: bool = True,
+    seed: int = 0,
+) -> dict:
+    """One row of measurements for `model` on batch×3×frames×size×size random clips."""
+    device = resolve_device(device)
+    torch.manual_seed(seed)
+    model = model.to(device).eval()
+    clip = torch.randn(batch, 3, frames, size, size, device=device)
+    flops = count_flops(model, clip)
+    times = measure_latency(model, clip, runs=runs, warmup=warmup)
+    latency = statistics.median(times)
+    row = {
+        "model": name,
+        "params": count_parameters(model),
+        "gflops_per_clip": flops / batch / 1e9,
+        "latency_ms": latency * 1e3,
+        "latency_iqr_ms": _iqr(times) * 1e3,
+        "clips_per_s": batch / latency,
+        "frames_per_s": batch * frames / latency,
+        "peak_memory_mb": peak_memory_bytes(model, clip) / 2**20 if memory else float("nan"),
+        "batch": batch,
+        "frames": frames,
+        "size": size,
+        "device": device.type,
+        "threads": torch.get_num_threads(),
+    }
+    return row
+
+
+def _iqr(values: list[float]) -> float:
+    if len(values) < 4:
+        return 0.0
+    q = statistics.quantiles(values, n=4)
+    return q[2] - q[0]
+
+
+def benchmark_models(
+    names: list[str] | tuple[str, ...] = ("mict_resnet18", "resnet3d_18"),
+    *,
+    width: int = 64,
+    num_classes: int = 101,
+    version: str = "v1",
+    temporal_kernel: int = 7,
+    baseline: str | None = None,
+    original_layout: bool = False,
+    **measure_options,
+) -> pd.DataFrame:
+    """Measure several models under identical conditions; one row each.
+
+    `relative_fps` is each model's frames/s over the baseline's (default: resnet3d_18
+    when listed, else the first model). To compare variants of one model (say first
+    3D kernels), call `benchmark_model` on each and `add_relative_fps` on the table.
+    With `original_layout`, each of this project's models is measured a second time as the
+    original implementation lays its tensors out: clips N·C·T·H·W-contiguous, every fold of
+    time into the batch a transpose and a copy (row '<name> (original layout)').
+    """
+    rows = []
+    for name in names:
+        spec = model_spec(name)
+        options = {"num_classes": num_classes, **({"width": width} if spec.any_width else {})}
+        options.update({k: v for k, v in (("version", version), ("temporal_kernel", temporal_kernel))
+                        if k in spec.options})
+        torch.manual_seed(0)
+        model = get_model(name, **options)
+        rows.append(benchmark_model(model, name, **measure_options))
+        if original_layout and hasattr(model, "channels_last"):
+            model.channels_last = False
+            rows.append(benchmark_model(model, f"{name} (original layout)", **measure_options))
+    table = pd.DataFrame(rows)
+    add_relative_fps(table, baseline)
+    table.attrs["memory_note"] = MEMORY_NOTE.get(table["device"].iloc[0], MEMORY_NOTE["cpu"])
+    return table
+
+
+def add_relative_fps(table: pd.DataFrame, baseline: str | None = None) -> None:
+    """Add `relative_fps`: each row's frames/s over the baseline row's."""
+    if baseline is None:
+        baseline = "resnet3d_18" if "resnet3d_18" in set(table["model"]) else table["model"].iloc[0]
+    if baseline not in set(table["model"]):
+        raise ValueError(f"baseline {baseline!r} is not among the benchmarked models {list(table['model'])}")
+    reference = table.loc[table["model"] == baseline, "frames_per_s"].iloc[0]
+    table["relative_fps"] = table["frames_per_s"] / reference
+    table.attrs["baseline"] = baseline
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """A plain-text table for the terminal."""
+    shown = table.copy()
+    shown["params"] = (shown["params"] / 1e6).map("{:.2f}M".format)
+    columns = [
+        "model", "params", "gflops_per_clip", "latency_ms", "frames_per_s", "clips_per_s",
+        "peak_memory_mb", "relative_fps",
+    ]
+    if "relative_fps" in shown:
+        shown["relative_fps"] = shown["relative_fps"].map("{:.2f}×".format)
+    text = shown[[c for c in columns if c in shown]].to_string(index=False, float_format="{:.1f}".format)
+    first = table.iloc[0]
+    header = (
+        f"input {first['batch']}×3×{first['frames']}×{first['size']}×{first['size']} on {first['device']} "
+        f"({first['threads']} threads); median latency"
+    )
+    footer = []
+    if "baseline" in table.attrs:
+        footer.append(f"relative_fps: frames/s over {table.attrs['baseline']}")
+    if "memory_note" in table.attrs:
+        footer.append(f"peak_memory_mb: {table.attrs['memory_note']}")
+    return "\n".join([header, text, *footer])

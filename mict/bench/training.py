@@ -1,0 +1,85 @@
+"""Measuring training: where a step's time goes, the model or the data loader, and what the decoded
+frame store changes. Every step is `mict.train.optimisation_step` with the configuration's optimiser."""
+
+import time
+from itertools import islice
+
+import pandas as pd
+import torch
+
+from ..config import TrainConfig, frame_size_for
+from ..data import ClipDataset, ensure_prepared, make_loader
+from ..models import get_model
+from ..optim import build_optimizer
+from ..runtime import autocast_dtype
+from ..train import optimisation_step
+
+
+def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3) -> pd.DataFrame:
+    """Clips/s of the model step alone (random clips), of the data loader alone, and of both together
+    as `mict train` runs them; the loader and the loop both reading JPEG frames and, where the prepared
+    data has them, its decoded frames (`frames.npy`, what training uses).
+
+    `attrs['loop_vs_model']` is the loop's clips/s over the model's: how much of the model's speed
+    the data pipeline leaves to training. `attrs['bottleneck']` names the slower of model and loader.
+    """
+    synthesize_at = frame_size_for(config.base_size) if config.generates_synthetic_data() else None
+    root = ensure_prepared(config.data_root(), synthesize_at=synthesize_at, progress=False)
+    datasets = {store: ClipDataset(root, subset="train", frames=config.frames, crop_size=config.crop_size,
+                                   base_size=config.base_size, hflip=config.hflip, crop_scales=config.crop_scales,
+                                   colour_jitter=config.colour_jitter, max_step=config.max_step, seed=config.seed,
+                                   decoded=store == "decoded frames")
+                for store in ("JPEG frames", "decoded frames")}
+    if not (root / datasets["decoded frames"].videos["frames_dir"].iloc[0] / "frames.npy").is_file():
+        del datasets["decoded frames"]  # frames too large to be stored decoded: training reads JPEGs
+    classes = len(datasets["JPEG frames"].classes)
+    torch.manual_seed(config.seed)
+    model = get_model(config.model, num_classes=classes, **{**config.model_options(), "pretrained": False}).train()
+    optimizer = build_optimizer(config, model)
+    dtype, _ = autocast_dtype(config.amp, torch.device("cpu"))
+    batch = config.batch_size
+
+    def step(clips, labels):
+        optimisation_step(model, optimizer, clips, labels, autocast_dtype=dtype)
+
+    def loader(dataset):
+        sampler = torch.utils.data.RandomSampler(dataset, replacement=True, num_samples=batch * (steps + warmup),
+                                                 generator=torch.Generator().manual_seed(0))
+        return make_loader(dataset, batch, sampler, config.workers, torch.device("cpu"), drop_last=True)
+
+    clips = torch.randn(batch, 3, config.frames, config.crop_size, config.crop_size)
+    labels = torch.randint(0, classes, (batch,))
+    for _ in range(warmup):
+        step(clips, labels)
+    rows = [{"measure": "model step only (random clips)",
+             "clips_per_s": batch * steps / _seconds(lambda: [step(clips, labels) for _ in range(steps)])}]
+    for store, dataset in datasets.items():
+        def load_only(dataset=dataset):
+            for _ in islice(iter(loader(dataset)), warmup, None):
+                pass
+
+        rows.append({"measure": f"data loader only, {store} ({config.workers} workers)",
+                     "clips_per_s": batch * steps / _seconds(load_only)})
+    for store, dataset in datasets.items():
+        def both(dataset=dataset):
+            for clips_, labels_ in islice(iter(loader(dataset)), warmup, None):
+                step(clips_, labels_)
+
+        rows.append({"measure": f"training loop, {store}", "clips_per_s": batch * steps / _seconds(both)})
+    table = pd.DataFrame(rows)
+    used = "decoded frames" if "decoded frames" in datasets else "JPEG frames"
+    speed = table.set_index("measure")["clips_per_s"]
+    model_only, loader_only = speed.iloc[0], speed[f"data loader only, {used} ({config.workers} workers)"]
+    table["of the model step"] = table["clips_per_s"] / model_only
+    table.attrs["bottleneck"] = "model" if model_only < loader_only else "data loader"
+    table.attrs["loop_vs_model"] = speed[f"training loop, {used}"] / model_only
+    table.attrs["input"] = (f"{config.model} width {config.width}, batch {batch} × 3×{config.frames}×"
+                            f"{config.crop_size}×{config.crop_size}, {config.optimizer}, {torch.get_num_threads()} "
+                            f"threads, {'bf16 autocast' if dtype is not None else 'float32'}; training reads {used}")
+    return table
+
+
+def _seconds(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start

@@ -1,0 +1,2 @@
+"""Course-only analysis: shape traces and inflation tables (`trace`), the split-leak study
+(`split_leak`), and the two ablations' tables and curves (`ablation`)."""

@@ -1,0 +1,148 @@
+"""The two ablations of the original study, with several seeds and honest intervals.
+
+The course trains seed 0 of every arm live (`live_record`) and reads the other seeds from the
+records shipped in data/sweeps (`mict.sweep`); `pooled` puts them together. Every accuracy then
+gets a 95% interval over seeds and test videos, and every comparison a paired difference with its
+interval and tests (`mict.stats`). A sentence of a notebook that compares two arms rests on
+`verdict`, which says what the interval supports and nothing more.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from mict.bench import benchmark_model
+from mict.checkpoints import TrainResult
+from mict.data import ClipDataset
+from mict.models import get_model
+from mict.stats import arm_accuracy, paired_difference
+from mict.sweep import RunRecord, Sweep, correct_table, evaluate_run, machine
+
+
+def live_record(run: TrainResult, sweep: Sweep, arm: str) -> RunRecord:
+    """A run the notebook trained, evaluated exactly as the sweep evaluates its records."""
+    return RunRecord({"arm": arm, "seed": run.config.seed, "live": True, "machine": machine(),
+                      "config": run.config.to_dict()}, evaluate_run(run, sweep))
+
+
+def pooled(live: dict[str, RunRecord], shipped: dict[str, list[RunRecord]]) -> dict[str, list[RunRecord]]:
+    """Per arm: the live run first, then the shipped records of the other seeds."""
+    return {arm: [record] + [r for r in shipped.get(arm, []) if r.seed != record.seed]
+            for arm, record in live.items()}
+
+
+def arm_table(records: dict[str, list[RunRecord]], labels: dict[str, str], evaluation: str = "clip",
+              subset: str = "test", videos: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per arm: seeds, mean top-1, SD over seeds and the 95% interval (of `mict.stats.arm_accuracy`).
+    `videos`, a boolean mask over the test videos, restricts every number to those videos."""
+    rows = []
+    for arm, runs in records.items():
+        correct = correct_table(runs, evaluation, subset)
+        summary = arm_accuracy(correct if videos is None else correct[:, videos])
+        rows.append({"arm": arm, "label": labels.get(arm, arm), "seeds": summary.seeds, "videos": summary.videos,
+                     "mean": summary.mean, "sd": summary.sd, "low": summary.interval.low,
+                     "high": summary.interval.high, "per_seed": summary.per_seed})
+    return pd.DataFrame(rows)
+
+
+def difference_table(records: dict[str, list[RunRecord]], pairs: list[tuple[str, str]],
+                     labels: dict[str, str], evaluation: str = "clip") -> pd.DataFrame:
+    """One row per (a, b): the paired difference a − b in points over the seeds both have, its 95%
+    interval, the p-value of the paired t-test, the per-seed McNemar p-values, and the verdict."""
+    rows = []
+    for a, b in pairs:
+        seeds = sorted({r.seed for r in records[a]} & {r.seed for r in records[b]})
+        pick = {arm: [next(r for r in records[arm] if r.seed == s) for s in seeds] for arm in (a, b)}
+        result = paired_difference(correct_table(pick[a], evaluation), correct_table(pick[b], evaluation))
+        row = {"a": a, "b": b, "comparison": f"{labels.get(a, a)} − {labels.get(b, b)}", "seeds": len(seeds),
+               "difference": result.mean, "low": result.interval.low, "high": result.interval.high,
+               "p_value": result.p_value, "mcnemar_p": tuple(m.p_value for m in result.mcnemar)}
+        row["verdict"] = verdict(row, labels)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def verdict(row: dict | pd.Series, labels: dict[str, str] | None = None) -> str:
+    """What a paired difference's 95% interval supports, in words."""
+    labels = labels or {}
+    a, b = labels.get(row["a"], row["a"]), labels.get(row["b"], row["b"])
+    if row["low"] > 0:
+        return f"{a} is more accurate than {b}, by {row['low']:.1f} to {row['high']:.1f} points"
+    if row["high"] < 0:
+        return f"{a} is less accurate than {b}, by {-row['high']:.1f} to {-row['low']:.1f} points"
+    return (f"{a} and {b} cannot be told apart: the difference could be anything from {row['low']:.1f} to "
+            f"{row['high']:.1f} points")
+
+
+def shipped_prediction_band(values: list[float], coverage: float = 0.99) -> tuple[float, float]:
+    """Where one more run should land, from the shipped seeds' values: a `coverage` prediction interval,
+    mean ± t(S−1) · SD · sqrt(1 + 1/S), clipped to [0, 100]. A live run on another CPU is such a run."""
+    from scipy import stats
+
+    values = np.asarray(values, dtype=float)
+    spread = values.std(ddof=1) * math.sqrt(1 + 1 / len(values))
+    half = stats.t.ppf(0.5 + coverage / 2, len(values) - 1) * spread
+    return max(0.0, values.mean() - half), min(100.0, values.mean() + half)
+
+
+def architecture_costs(arms, *, frames: int = 16, size: int = 160, runs: int = 5, warmup: int = 2,
+                       device: str = "cpu") -> pd.DataFrame:
+    """Parameters, GFLOPs, frames/s and memory of each arm (`mict.sweep.Arm`) at the original's size
+    (width 64, 101 classes, one 16×160×160 clip at a time): the architecture the original measured."""
+    rows = []
+    for arm in arms:
+        options = {k: v for k, v in arm.overrides.items() if k != "model"}
+        torch.manual_seed(0)
+        model = get_model(arm.overrides.get("model", "mict_resnet18"), num_classes=101, **options)
+        row = benchmark_model(model, arm.label, frames=frames, size=size, runs=runs, warmup=warmup, device=device)
+        rows.append({"arm": arm.name, "label": arm.label, "params_millions": row["params"] / 1e6,
+                     "gflops": row["gflops_per_clip"], "cpu_fps": row["frames_per_s"],
+                     "cpu_memory_mb": row["peak_memory_mb"]})
+    return pd.DataFrame(rows)
+
+
+def temporal_steps(frames: int, temporal_stride: int) -> int:
+    """How many time steps reach the classifier for a clip of `frames` frames."""
+    return math.ceil(frames / temporal_stride)
+
+
+def clip_length_table(records: dict[str, list[RunRecord]], labels: dict[str, str], lengths: list[int],
+                      at_least: bool = False) -> pd.DataFrame:
+    """Top-1 with its interval for every (arm, way, N): one long clip ('long') or K clips ('clips') of
+    the first N frames. `at_least` keeps only the test videos with at least N frames (nothing loops)."""
+    tables = []
+    n_frames = next(iter(records.values()))[0].arrays["test/n_frames"]
+    for n in lengths:
+        mask = n_frames >= n if at_least else None
+        if mask is not None and not mask.any():
+            continue
+        for way in ("long", "clips"):
+            table = arm_table(records, labels, evaluation=f"{way}{n}", videos=mask)
+            tables.append(table.assign(way=way, frames=n))
+    return pd.concat(tables, ignore_index=True)
+
+
+@torch.no_grad()
+def per_step_accuracy(model: nn.Module, root, frames: int, *, split: int = 1, crop_size: int = 48,
+                      base_size: int = 54, videos: int | None = None) -> pd.DataFrame:
+    """Top-1 of each time step alone, for one long clip of the first `frames` frames of every test video
+    long enough not to loop: which steps of a long clip the classifier reads right.
+
+    The last step is the only one whose features the zero padding at the end of time reaches."""
+    dataset = ClipDataset(root, split=split, subset="test", frames=frames, sampling="first", crop_size=crop_size,
+                          base_size=base_size, augment=False)
+    keep = np.flatnonzero(dataset.videos["n_frames"].to_numpy() >= frames)[:videos]
+    model.eval()
+    hits = []
+    for i in keep:
+        clip, label = dataset[int(i)][:2]
+        steps = model.step_logits(clip.unsqueeze(0))[0].argmax(dim=1)
+        hits.append((steps == label).numpy())
+    hits = np.stack(hits)
+    table = pd.DataFrame({"step": range(hits.shape[1]), "top1": 100 * hits.mean(axis=0)})
+    table["last"] = table["step"] == table["step"].max()
+    table.attrs["videos"] = len(keep)
+    return table

@@ -1,0 +1,304 @@
+"""Sweeps: a grid of configurations × seeds, trained through the run cache and kept as predictions.
+
+A sweep trains every arm (a named set of configuration overrides) with every seed, through
+`mict.runs.train_or_load`, and keeps for each run its per-video test and validation
+probabilities, so that any statistic can be recomputed later without training again
+(`mict.stats`). Each run is one record in the sweep's folder:
+
+    <folder>/<sweep>/<arm>/seed<k>.json   configuration, its key, code versions, timings, machine
+                           seed<k>.npz    per-video probabilities and labels, test and validation
+
+A sweep is resumable: a record whose key and code versions match today's is kept, anything
+else is trained (or taken from the run cache) again. The shipped records in data/sweeps are
+what the course reads for the seeds it does not train live; `stale_records` tells which no
+longer match the code.
+"""
+
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from . import paths
+from .atomic import atomic_path
+from .checkpoints import TrainResult
+from .code_version import EVALUATION_SOURCES, code_version
+from .config import TrainConfig, make_config
+from .data import ClipDataset
+from .errors import ConfigError
+from .evaluate import clip_length_probabilities, predict_probabilities
+from .progress import show_progress
+from .runs import train_or_load
+
+RECORD_FORMAT = "mict-sweep-record/1"
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One variant of a sweep: a stable name, a label for figures, and its configuration overrides."""
+
+    name: str
+    label: str
+    overrides: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Arms × seeds, each run evaluated on 16-frame clips, and for 'clip-length' sweeps on longer ones."""
+
+    name: str
+    description: str
+    arms: tuple[Arm, ...]
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    lengths: tuple[int, ...] = ()  # frames for the clip-length evaluation (none: 16-frame clips only)
+    data: str | None = None  # dataset folder under the data directory (None: the quick profile's)
+
+    def arm(self, name: str) -> Arm:
+        for arm in self.arms:
+            if arm.name == name:
+                return arm
+        raise ConfigError(f"sweep {self.name!r} has no arm {name!r}; its arms are {[a.name for a in self.arms]}")
+
+    def config(self, arm: Arm, seed: int, profile: str = "quick", **overrides) -> TrainConfig:
+        """The configuration of one run: the profile, the sweep's data, the arm, the seed, then `overrides`."""
+        data = str(paths.data_dir() / self.data) if self.data else None
+        return make_config(profile, **{"data": data, **arm.overrides, "seed": seed, **overrides})
+
+
+#: The peak learning rates the learning-rate sweep tries for v1 and v2.
+LEARNING_RATES = (3e-3, 1.5e-3)
+
+KERNEL_ARMS = (
+    Arm("mict_k3", "MiCT-ResNet-18 3×7×7", {"temporal_kernel": 3}),
+    Arm("mict_k5", "MiCT-ResNet-18 5×7×7", {"temporal_kernel": 5}),
+    Arm("mict_k7", "MiCT-ResNet-18 7×7×7", {"temporal_kernel": 7}),
+    Arm("mict_2d", "MiCT-ResNet-18 without 3D branches", {"model": "mict_resnet18_2d"}),
+    Arm("resnet3d", "3D-ResNet-18", {"model": "resnet3d_18"}),
+    Arm("frame", "frame ResNet-18", {"model": "frame_resnet18"}),
+)
+
+SWEEPS = {
+    sweep.name: sweep
+    for sweep in (
+        Sweep("kernel", "the first 3D kernel's size, beside the 3D-ResNet-18, the frame ResNet-18 and MiCT "
+                        "without its 3D branches (notebook 05)", KERNEL_ARMS),
+        Sweep("learning-rate", "the peak learning rate of v1 and v2, chosen on validation (notebook 06; the "
+                               "choice is mict.config.QUICK_BY_VERSION)",
+              tuple(Arm(f"{version}_lr{lr:g}", f"MiCT-ResNet-18 {version}, lr {lr:g}", {"version": version, "lr": lr})
+                    for version in ("v1", "v2") for lr in LEARNING_RATES),
+              seeds=(0, 1, 2)),
+        Sweep("clip-length", "temporal stride 16 (v1) against 4 (v2), tested on longer and longer sequences "
+                             "(notebook 06)",
+              (Arm("v1", "MiCT-ResNet-18 v1", {"version": "v1"}), Arm("v2", "MiCT-ResNet-18 v2", {"version": "v2"})),
+              lengths=(16, 32, 64, 100)),
+    )
+}
+
+
+def sweeps_dir() -> Path:
+    """Where the shipped sweep records live: data/sweeps in the repository (MICT_SWEEPS moves it)."""
+    if "MICT_SWEEPS" in os.environ:
+        return Path(os.environ["MICT_SWEEPS"])
+    return (paths.REPO_ROOT or Path.cwd()) / "data" / "sweeps"
+
+
+def get_sweep(name: str) -> Sweep:
+    if name not in SWEEPS:
+        raise ConfigError(f"unknown sweep {name!r}; choose one of {list(SWEEPS)}")
+    return SWEEPS[name]
+
+
+# --- Records --------------------------------------------------------------------------------------
+
+@dataclass
+class RunRecord:
+    """One trained run of a sweep: what it was, and what it predicted for every test and validation video."""
+
+    meta: dict
+    arrays: dict[str, np.ndarray]
+
+    @property
+    def seed(self) -> int:
+        return int(self.meta["seed"])
+
+    def probabilities(self, evaluation: str = "clip", subset: str = "test") -> np.ndarray:
+        return self.arrays[f"{subset}/{evaluation}"]
+
+    def correct(self, evaluation: str = "clip", subset: str = "test") -> np.ndarray:
+        """Whether each video's top-1 class is its label."""
+        return self.probabilities(evaluation, subset).argmax(axis=1) == self.arrays[f"{subset}/labels"]
+
+    def top1(self, evaluation: str = "clip", subset: str = "test") -> float:
+        return 100.0 * float(self.correct(evaluation, subset).mean())
+
+
+def record_paths(folder: Path, sweep: str, arm: str, seed: int) -> tuple[Path, Path]:
+    base = folder / sweep / arm / f"seed{seed}"
+    return base.with_suffix(".json"), base.with_suffix(".npz")
+
+
+def evaluation_version() -> str:
+    return code_version(EVALUATION_SOURCES + ("sweep.py",))
+
+
+def current_versions(config: TrainConfig) -> dict:
+    """What a record must match to be current: the configuration's key and the two code versions."""
+    return {"key": config.key(), "training_code": code_version(), "evaluation_code": evaluation_version()}
+
+
+def read_record(folder: Path, sweep: str, arm: str, seed: int) -> RunRecord | None:
+    meta_path, arrays_path = record_paths(folder, sweep, arm, seed)
+    if not (meta_path.is_file() and arrays_path.is_file()):
+        return None
+    with np.load(arrays_path, allow_pickle=False) as stored:
+        arrays = {name.replace("__", "/"): stored[name] for name in stored.files}
+    return RunRecord(json.loads(meta_path.read_text()), arrays)
+
+
+def write_record(folder: Path, sweep: str, arm: str, seed: int, record: RunRecord) -> None:
+    """Arrays first, then the metadata: a record whose JSON is there is complete."""
+    meta_path, arrays_path = record_paths(folder, sweep, arm, seed)
+    meta_path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(arrays_path, suffix=".tmp.npz") as tmp:
+        np.savez_compressed(tmp, **{name.replace("/", "__"): value for name, value in record.arrays.items()})
+    with atomic_path(meta_path) as tmp:
+        tmp.write_text(json.dumps(record.meta, indent=2, default=str) + "\n")
+
+
+def is_current(record: RunRecord | None, config: TrainConfig) -> bool:
+    return record is not None and all(record.meta.get(k) == v for k, v in current_versions(config).items())
+
+
+def machine() -> dict:
+    """Which CPU and threads computed a record: float32 results differ between CPU families."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "device": "cuda" if torch.cuda.is_available() else "cpu"}
+
+
+# --- Running -------------------------------------------------------------------------------------
+
+def evaluate_run(run: TrainResult, sweep: Sweep) -> dict[str, np.ndarray]:
+    """Per-video probabilities of a trained run: 16-frame clips on test and validation, and the
+    clip-length evaluations of a clip-length sweep, with labels and video names."""
+    config, model = run.config, run.load_model()
+    root = config.data_root()
+    common = dict(split=config.split, frames=config.frames, crop_size=config.crop_size, base_size=config.base_size)
+    arrays = {}
+    for subset in ("test", "val"):
+        dataset = ClipDataset(root, subset=subset, sampling="first", augment=False, val_groups=config.val_groups,
+                              **common)
+        arrays[f"{subset}/clip"] = predict_probabilities(model, dataset, progress=False).astype(np.float32)
+        arrays[f"{subset}/labels"] = dataset.labels.astype(np.int64)
+        arrays[f"{subset}/videos"] = dataset.videos["video"].to_numpy(dtype=str)
+        arrays[f"{subset}/n_frames"] = dataset.videos["n_frames"].to_numpy(dtype=np.int64)
+    if sweep.lengths:
+        curves, _ = clip_length_probabilities(model, root, list(sweep.lengths), clip_frames=config.frames,
+                                              split=config.split, crop_size=config.crop_size,
+                                              base_size=config.base_size, progress=False)
+        for (way, n), probabilities in curves.items():
+            arrays[f"test/{way}{n}"] = probabilities.astype(np.float32)
+    return arrays
+
+
+def run_sweep(name: str, *, arms: list[str] | None = None, seeds: list[int] | None = None,
+              folder: str | Path | None = None, profile: str = "quick", progress: bool | None = None,
+              **overrides) -> list[RunRecord]:
+    """Train and evaluate every (arm, seed) of sweep `name` that has no current record in `folder`.
+
+    `overrides` apply to every run (a smaller model to try the sweep out, say); records made with
+    them are keyed by them, so they never pass for the sweep's own."""
+    sweep = get_sweep(name)
+    folder = Path(folder) if folder is not None else sweeps_dir()
+    chosen = [sweep.arm(a) for a in arms] if arms else list(sweep.arms)
+    grid = [(arm, seed) for arm in chosen for seed in (seeds if seeds is not None else sweep.seeds)]
+    records = []
+    bar = tqdm(grid, desc=f"sweep {name}", unit="run", disable=not show_progress(progress))
+    for done, (arm, seed) in enumerate(bar):
+        bar.set_postfix_str(f"{arm.name} seed {seed}; {done} done, {len(grid) - done} left")
+        config = sweep.config(arm, seed, profile, **overrides)
+        record = read_record(folder, name, arm.name, seed)
+        if not is_current(record, config):
+            record = _train_and_record(sweep, arm, seed, config, folder)
+        records.append(record)
+    bar.close()
+    return records
+
+
+def _train_and_record(sweep: Sweep, arm: Arm, seed: int, config: TrainConfig, folder: Path) -> RunRecord:
+    started = time.perf_counter()
+    run = train_or_load(config, progress=False)
+    trained = time.perf_counter()
+    arrays = evaluate_run(run, sweep)
+    meta = {"format": RECORD_FORMAT, "sweep": sweep.name, "arm": arm.name, "label": arm.label, "seed": seed,
+            **current_versions(config), "config": config.to_dict(), "best_epoch": run.best_epoch,
+            "best_val_top1": run.best_val_top1, "history": run.history.to_dict(orient="list"),
+            "train_seconds": round(trained - started, 1), "evaluate_seconds": round(time.perf_counter() - trained, 1),
+            "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine()}
+    record = RunRecord(meta, arrays)
+    write_record(folder, sweep.name, arm.name, seed, record)
+    return record
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+def load_sweep(name: str, folder: str | Path | None = None) -> dict[str, list[RunRecord]]:
+    """The records of a sweep by arm, in seed order (arms without records are left out)."""
+    sweep = get_sweep(name)
+    folder = Path(folder) if folder is not None else sweeps_dir()
+    found = {}
+    for arm in sweep.arms:
+        records = [r for seed in sweep.seeds if (r := read_record(folder, name, arm.name, seed)) is not None]
+        if records:
+            found[arm.name] = records
+    return found
+
+
+def correct_table(records: list[RunRecord], evaluation: str = "clip", subset: str = "test") -> np.ndarray:
+    """seeds × videos: which videos each run got right (the input of `mict.stats`)."""
+    videos = records[0].arrays[f"{subset}/videos"]
+    for record in records[1:]:
+        if not np.array_equal(record.arrays[f"{subset}/videos"], videos):
+            raise ConfigError(f"the records of {records[0].meta['arm']} were evaluated on different videos")
+    return np.stack([record.correct(evaluation, subset) for record in records])
+
+
+def stale_records(name: str, folder: str | Path | None = None, profile: str = "quick", **overrides) -> list[str]:
+    """Records of sweep `name` that today's code would key or evaluate differently, as 'arm seed k: why'.
+
+    Each record's configuration is rebuilt from the sweep's definition, not from what the record
+    says, so a changed default or a changed arm makes its records stale too."""
+    sweep = get_sweep(name)
+    stale = []
+    for arm, records in load_sweep(name, folder).items():
+        for record in records:
+            expected = current_versions(sweep.config(sweep.arm(arm), record.seed, profile, **overrides))
+            changed = [k for k, v in expected.items() if record.meta.get(k) != v]
+            if changed:
+                stale.append(f"{arm} seed {record.seed}: {', '.join(changed)} changed")
+    return stale
+
+
+def validation_top1(records: dict[str, list[RunRecord]]) -> dict[str, float]:
+    """Each arm's validation top-1 (16-frame clips of the validation groups), averaged over its seeds:
+    what a choice between arms may look at. The test split is never consulted."""
+    return {arm: float(np.mean([r.top1("clip", "val") for r in runs])) for arm, runs in records.items()}
+
+
+def choose_on_validation(records: dict[str, list[RunRecord]]) -> str:
+    """The arm with the highest mean validation top-1."""
+    scores = validation_top1(records)
+    return max(scores, key=scores.get)

@@ -1,0 +1,117 @@
+"""Notebooks 05 and 06's statistics: pooled seeds, per-arm intervals, paired differences, verdicts."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from mict.course.analysis.ablation import (  # noqa: E402
+    architecture_costs,
+    arm_table,
+    clip_length_table,
+    difference_table,
+    per_step_accuracy,
+    pooled,
+    shipped_prediction_band,
+    temporal_steps,
+    verdict,
+)
+from mict.course.viz.results import plot_arm_accuracy, plot_clip_length_curves, plot_differences  # noqa: E402
+from mict.models import get_model  # noqa: E402
+from mict.stats import simulate_paired_arms  # noqa: E402
+from mict.sweep import Arm, RunRecord  # noqa: E402
+
+LABELS = {"good": "a good arm", "bad": "a worse arm"}
+
+
+def record(arm, seed, correct, labels, lengths=()):
+    """A sweep record whose top-1 class is the label exactly where `correct` says so."""
+    classes = 3
+    wrong = (labels + 1) % classes
+    predicted = np.where(correct, labels, wrong)
+    probabilities = np.eye(classes, dtype=np.float32)[predicted] * 0.8 + 0.2 / classes
+    arrays = {"test/clip": probabilities, "test/labels": labels, "test/videos": np.array([f"v{i}" for i in
+                                                                                          range(len(labels))]),
+              "test/n_frames": np.arange(len(labels)) % 60 + 40}
+    for n in lengths:
+        arrays[f"test/long{n}"] = arrays[f"test/clips{n}"] = probabilities
+    return RunRecord({"arm": arm, "seed": seed}, arrays)
+
+
+@pytest.fixture(scope="module")
+def two_arms():
+    rng = np.random.default_rng(0)
+    good, bad, truth = simulate_paired_arms(rng, 5, 300, 0.9, 0.6)
+    labels = rng.integers(0, 3, 300)
+    records = {"good": [record("good", s, good[s], labels, (16, 64)) for s in range(5)],
+               "bad": [record("bad", s, bad[s], labels, (16, 64)) for s in range(5)]}
+    return records, truth
+
+
+def test_pooling_puts_the_live_run_first_and_drops_the_shipped_seed_it_replaces(two_arms):
+    records, _ = two_arms
+    live = {"good": records["bad"][0]}  # any record with seed 0
+    assert [r.seed for r in pooled(live, {"good": records["good"]})["good"]] == [0, 1, 2, 3, 4]
+    assert pooled(live, {"good": records["good"]})["good"][0] is live["good"]
+
+
+def test_arm_table_and_its_figure(two_arms):
+    records, _ = two_arms
+    table = arm_table(records, LABELS)
+    assert list(table["label"]) == ["a good arm", "a worse arm"] and list(table["seeds"]) == [5, 5]
+    assert (table["low"] < table["mean"]).all() and (table["mean"] < table["high"]).all()
+    assert table["mean"].iloc[0] > table["mean"].iloc[1]
+    assert len(plot_arm_accuracy(table, "t").axes[0].collections) == 2  # the seeds' dots
+
+
+def test_a_clear_difference_gets_a_verdict_that_says_so_and_its_reverse_too(two_arms):
+    records, truth = two_arms
+    table = difference_table(records, [("good", "bad"), ("bad", "good")], LABELS)
+    forward, backward = table.iloc[0], table.iloc[1]
+    assert forward["low"] > 0 and forward["low"] < truth < forward["high"]
+    assert forward["verdict"].startswith("a good arm is more accurate than a worse arm, by")
+    assert backward["verdict"].startswith("a worse arm is less accurate than a good arm, by")
+    assert forward["p_value"] < 1e-3 and len(forward["mcnemar_p"]) == 5
+    assert len(plot_differences(table, "t").axes[0].lines) >= 2
+
+
+def test_an_interval_across_zero_is_reported_as_cannot_tell_apart():
+    row = {"a": "good", "b": "bad", "low": -1.2, "high": 2.5}
+    assert verdict(row, LABELS) == ("a good arm and a worse arm cannot be told apart: the difference could be "
+                                    "anything from -1.2 to 2.5 points")
+
+
+def test_clip_length_table_with_and_without_the_long_video_control(two_arms):
+    records, _ = two_arms
+    every = clip_length_table(records, LABELS, [16, 64])
+    assert set(zip(every["way"], every["frames"], strict=True)) == {("long", 16), ("clips", 16), ("long", 64),
+                                                                      ("clips", 64)}
+    assert (every["videos"] == 300).all()
+    long_only = clip_length_table(records, LABELS, [16, 64], at_least=True)
+    assert (long_only.loc[long_only["frames"] == 64, "videos"] < 300).all()
+    assert len(plot_clip_length_curves(every, "t").axes) == 1
+
+
+def test_the_prediction_band_covers_new_runs_at_its_rate():
+    rng = np.random.default_rng(1)
+    inside = 0
+    for _ in range(400):
+        shipped, new = rng.normal(90, 3, size=5), rng.normal(90, 3)
+        low, high = shipped_prediction_band(list(shipped), coverage=0.9)
+        inside += low <= new <= high
+    assert 0.85 <= inside / 400 <= 0.95
+
+
+def test_costs_and_per_step_accuracy(prepared_root):
+    assert [temporal_steps(n, 16) for n in (1, 16, 17, 100)] == [1, 1, 2, 7]
+    costs = architecture_costs([Arm("tiny", "a tiny MiCT", {"width": 4, "temporal_kernel": 3})], frames=4, size=32,
+                               runs=1, warmup=0)
+    assert list(costs.columns) == ["arm", "label", "params_millions", "gflops", "cpu_fps", "cpu_memory_mb"]
+    torch.manual_seed(0)
+    model = get_model("mict_resnet18", width=4, num_classes=3, version="v2")
+    steps = per_step_accuracy(model, prepared_root, 16, crop_size=32, base_size=36)
+    assert list(steps["step"]) == [0, 1, 2, 3] and list(steps["last"]) == [False, False, False, True]
+    assert steps.attrs["videos"] > 0 and ((0 <= steps["top1"]) & (steps["top1"] <= 100)).all()

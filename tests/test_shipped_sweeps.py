@@ -1,0 +1,39 @@
+"""The sweep records shipped in data/sweeps: complete, current with today's code, and the evidence
+behind the choices the code makes from them."""
+
+import pytest
+
+from mict.config import QUICK_BY_VERSION, make_config
+from mict.sweep import SWEEPS, choose_on_validation, load_sweep, stale_records
+
+
+@pytest.mark.parametrize("name", list(SWEEPS))
+def test_every_arm_and_seed_is_shipped(name):
+    records = load_sweep(name)
+    missing = [f"{arm.name} seed {seed}" for arm in SWEEPS[name].arms for seed in SWEEPS[name].seeds
+               if seed not in {r.seed for r in records.get(arm.name, [])}]
+    assert not missing, f"data/sweeps/{name} lacks {missing}: run `make sweep` (or `mict sweep {name}`)"
+
+
+@pytest.mark.parametrize("name", list(SWEEPS))
+def test_no_shipped_record_is_stale(name):
+    stale = stale_records(name)
+    assert not stale, (f"today's code would train or evaluate these records of data/sweeps/{name} differently: "
+                       f"{stale}. Regenerate them with `make sweep`.")
+
+
+def test_the_learning_rates_of_the_quick_profile_are_the_ones_validation_chose():
+    records = load_sweep("learning-rate")
+    for version in ("v1", "v2"):
+        mine = {arm: runs for arm, runs in records.items() if arm.startswith(f"{version}_")}
+        chosen = mine[choose_on_validation(mine)][0].meta["config"]["lr"]
+        assert make_config("quick", version=version).lr == chosen, (
+            f"{version}: validation chose lr {chosen}; mict.config.QUICK_BY_VERSION says "
+            f"{QUICK_BY_VERSION.get(version)}")
+
+
+def test_records_say_which_machine_made_them():
+    for name in SWEEPS:
+        for records in load_sweep(name).values():
+            for record in records:
+                assert record.meta["machine"]["cpu"] and record.meta["machine"]["threads"] >= 1

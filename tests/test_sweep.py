@@ -1,0 +1,73 @@
+"""Sweeps: every (arm, seed) trained once, kept as per-video predictions, resumable, checked for staleness."""
+
+import json
+
+import numpy as np
+import pytest
+
+import mict.sweep
+from mict.cli import main
+from mict.evaluate import evaluate
+from mict.sweep import correct_table, load_sweep, run_sweep, stale_records
+
+TINY = dict(width=4, frames=4, crop_size=32, base_size=36, batch_size=4, epochs=1)
+
+
+@pytest.fixture(scope="module")
+def swept(prepared_root, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweeps")
+    records = run_sweep("kernel", arms=["mict_k3", "frame"], seeds=[0, 1], folder=folder, progress=False,
+                        data=str(prepared_root), **TINY)
+    return folder, records
+
+
+def test_a_sweep_keeps_one_record_per_arm_and_seed(swept, prepared_root):
+    folder, records = swept
+    assert [(r.meta["arm"], r.seed) for r in records] == [("mict_k3", 0), ("mict_k3", 1), ("frame", 0), ("frame", 1)]
+    meta = json.loads((folder / "kernel" / "mict_k3" / "seed1.json").read_text())
+    assert meta["config"]["temporal_kernel"] == 3 and meta["config"]["seed"] == 1
+    assert {"key", "training_code", "evaluation_code", "machine", "history", "train_seconds"} <= set(meta)
+    assert records[0].meta["key"] != records[1].meta["key"]  # another seed is another run
+    test = records[0].arrays
+    assert test["test/clip"].shape == (len(test["test/labels"]), 3)
+    np.testing.assert_allclose(test["test/clip"].sum(axis=1), 1, atol=1e-5)
+    assert len(test["val/labels"]) > 0 and len(test["test/videos"]) == len(test["test/labels"])
+
+
+def test_a_records_predictions_are_its_models_test_predictions(swept, prepared_root):
+    from mict.checkpoints import TrainResult
+    from mict.sweep import get_sweep
+
+    _, records = swept
+    record = records[2]
+    config = get_sweep("kernel").config(get_sweep("kernel").arm("frame"), 0, data=str(prepared_root), **TINY)
+    run = TrainResult.from_run_dir(config.run_dir())
+    direct = evaluate(run.load_model(), prepared_root, frames=4, crop_size=32, base_size=36, progress=False)
+    assert record.top1() == pytest.approx(direct.summary["top1"])
+    assert list(record.arrays["test/videos"]) == list(direct.predictions["video"])
+
+
+def test_a_sweep_is_resumable_and_trains_nothing_twice(swept, prepared_root, monkeypatch):
+    folder, records = swept
+    monkeypatch.setattr(mict.sweep, "train_or_load", lambda *a, **k: pytest.fail("a current record was retrained"))
+    again = run_sweep("kernel", arms=["mict_k3", "frame"], seeds=[0, 1], folder=folder, progress=False,
+                      data=str(prepared_root), **TINY)
+    assert [r.meta["key"] for r in again] == [r.meta["key"] for r in records]
+    assert set(load_sweep("kernel", folder)) == {"mict_k3", "frame"}
+    assert correct_table(load_sweep("kernel", folder)["frame"]).shape == (2, len(records[0].arrays["test/labels"]))
+
+
+def test_records_of_older_code_are_stale(swept, prepared_root, monkeypatch):
+    folder, _ = swept
+    assert stale_records("kernel", folder, data=str(prepared_root), **TINY) == []
+    monkeypatch.setattr(mict.sweep, "evaluation_version", lambda: "changed")
+    stale = stale_records("kernel", folder, data=str(prepared_root), **TINY)
+    assert stale[0] == "mict_k3 seed 0: evaluation_code changed" and len(stale) == 4
+
+
+def test_the_sweep_command_checks_staleness(swept, capsys):
+    folder, _ = swept
+    assert main(["sweep", "kernel", "--out", str(folder), "--check"]) == 1  # keyed without the tiny overrides
+    assert "mict_k3 seed 0: key" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["sweep", "nothing"])

@@ -233,7 +233,7 @@ def _predict(args: argparse.Namespace) -> int:
 def _bench_train(args: argparse.Namespace) -> int:
     from .bench import training_throughput
 
-    table = training_throughput(_config_from_args(args), steps=args.steps)
+    table = training_throughput(_config_from_args(args), steps=args.steps, rounds=args.rounds)
     print(table.attrs["input"])
     print(table.to_string(index=False, formatters={"clips_per_s": "{:.1f}".format,
                                                    "of the model step": "{:.0%}".format}))
@@ -385,7 +385,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find the bottleneck of a training configuration (default: the quick profile).")
     bench_train.add_argument("--profile", choices=["quick", "full"], default="quick")
     _add_config_flags(bench_train)
-    bench_train.add_argument("--steps", type=_positive, default=60)
+    bench_train.add_argument("--steps", type=_positive, default=60, help="steps per measure")
+    bench_train.add_argument("--rounds", type=_positive, default=3,
+                             help="interleaved repetitions of every measure; the table gives the median")
     bench_train.set_defaults(run=_bench_train)
 
     from .sweep import SWEEPS

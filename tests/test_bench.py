@@ -68,7 +68,7 @@ def tiny_training(prepared_root):
 
 
 def test_training_throughput_measures_model_loader_and_both(prepared_root):
-    table = training_throughput(tiny_training(prepared_root), steps=2, warmup=1)
+    table = training_throughput(tiny_training(prepared_root), steps=2, warmup=1, rounds=2)
     assert list(table["measure"]) == ["model step only (random clips)",
                                       "data loader only, JPEG frames (0 workers)",
                                       "data loader only, decoded frames (0 workers)",
@@ -89,7 +89,7 @@ def test_the_slower_stage_is_named_the_bottleneck(prepared_root, monkeypatch, mo
     # model, JPEG loader, decoded loader, JPEG loop, decoded loop
     timings = iter([model_seconds, 10.0, loader_seconds, 11.0, model_seconds + loader_seconds])
     monkeypatch.setattr(mict.bench.training, "_seconds", lambda run: (run(), next(timings))[1])
-    table = training_throughput(tiny_training(prepared_root), steps=2, warmup=1)
+    table = training_throughput(tiny_training(prepared_root), steps=2, warmup=1, rounds=1)
     assert table.attrs["bottleneck"] == bottleneck
     clips = table.set_index("measure")["clips_per_s"]
     assert clips["model step only (random clips)"] == pytest.approx(2 * 4 / model_seconds)

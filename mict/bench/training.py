@@ -1,7 +1,9 @@
 """Measuring training: where a step's time goes, the model or the data loader, and what the decoded
 frame store changes. Every step is `mict.train.optimisation_step` with the configuration's optimiser."""
 
+import statistics
 import time
+from functools import partial
 from itertools import islice
 
 import pandas as pd
@@ -15,13 +17,15 @@ from ..runtime import autocast_dtype
 from ..train import optimisation_step
 
 
-def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3) -> pd.DataFrame:
+def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3, rounds: int = 3) -> pd.DataFrame:
     """Clips/s of the model step alone (random clips), of the data loader alone, and of both together
     as `mict train` runs them; the loader and the loop both reading JPEG frames and, where the prepared
     data has them, its decoded frames (`frames.npy`, what training uses).
 
-    `attrs['loop_vs_model']` is the loop's clips/s over the model's: how much of the model's speed
-    the data pipeline leaves to training. `attrs['bottleneck']` names the slower of model and loader.
+    Every measure is taken `rounds` times, the rounds interleaved so that a slow spell of the machine
+    does not fall on one measure only; the table gives the median. `attrs['loop_vs_model']` is the
+    loop's clips/s over the model's: how much of the model's speed the data pipeline leaves to
+    training. `attrs['bottleneck']` names the slower of model and loader.
     """
     synthesize_at = frame_size_for(config.base_size) if config.generates_synthetic_data() else None
     root = ensure_prepared(config.data_root(), synthesize_at=synthesize_at, progress=False)
@@ -51,21 +55,26 @@ def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3
     labels = torch.randint(0, classes, (batch,))
     for _ in range(warmup):
         step(clips, labels)
-    rows = [{"measure": "model step only (random clips)",
-             "clips_per_s": batch * steps / _seconds(lambda: [step(clips, labels) for _ in range(steps)])}]
-    for store, dataset in datasets.items():
-        def load_only(dataset=dataset):
-            for _ in islice(iter(loader(dataset)), warmup, None):
-                pass
 
-        rows.append({"measure": f"data loader only, {store} ({config.workers} workers)",
-                     "clips_per_s": batch * steps / _seconds(load_only)})
-    for store, dataset in datasets.items():
-        def both(dataset=dataset):
-            for clips_, labels_ in islice(iter(loader(dataset)), warmup, None):
-                step(clips_, labels_)
+    def load_only(dataset):
+        for _ in islice(iter(loader(dataset)), warmup, None):
+            pass
 
-        rows.append({"measure": f"training loop, {store}", "clips_per_s": batch * steps / _seconds(both)})
+    def both(dataset):
+        for clips_, labels_ in islice(iter(loader(dataset)), warmup, None):
+            step(clips_, labels_)
+
+    measures = {"model step only (random clips)": lambda: [step(clips, labels) for _ in range(steps)]}
+    # (the datasets read their decoded stores into memory when built, as every epoch after the first finds them)
+    measures.update({f"data loader only, {store} ({config.workers} workers)": partial(load_only, dataset)
+                     for store, dataset in datasets.items()})
+    measures.update({f"training loop, {store}": partial(both, dataset) for store, dataset in datasets.items()})
+    seconds = {name: [] for name in measures}
+    for _ in range(rounds):
+        for name, run in measures.items():
+            seconds[name].append(_seconds(run))
+    rows = [{"measure": name, "clips_per_s": batch * steps / statistics.median(times)}
+            for name, times in seconds.items()]
     table = pd.DataFrame(rows)
     used = "decoded frames" if "decoded frames" in datasets else "JPEG frames"
     speed = table.set_index("measure")["clips_per_s"]

@@ -5,6 +5,8 @@ model selection never looks at the test list and never sees a training scene. (T
 original chose its best checkpoint on the test list; its accuracies are optimistic.)
 """
 
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,10 +82,60 @@ def select_subset(manifest: pd.DataFrame, split: int, subset: str,
     return rows.reset_index(drop=True)
 
 
+class DecodedFramesInMemory:
+    """Decoded frame stores (`frames.npy`) read once per process and kept in memory, up to a budget.
+
+    An epoch reads a frame of every training video; with the store in memory, every epoch after
+    the first reads no file at all. Beyond the budget (MICT_FRAME_CACHE_MB, default 2048; 0 keeps
+    nothing) stores are memory-mapped on each read instead. A store rewritten on disk (by
+    `mict prepare --verify`) is read again.
+    """
+
+    def __init__(self):
+        self._stores: dict[Path, tuple[tuple[int, int], np.ndarray]] = {}
+        self._bytes = 0
+
+    @staticmethod
+    def budget() -> int:
+        return int(float(os.environ.get("MICT_FRAME_CACHE_MB", "2048")) * 2**20)
+
+    def frames(self, stored: Path) -> np.ndarray:
+        stat = stored.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        kept = self._stores.get(stored)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        frames = np.load(stored, mmap_mode="r")
+        if kept is not None:
+            self._bytes -= kept[1].nbytes
+            del self._stores[stored]
+        if self._bytes + frames.nbytes <= self.budget():
+            frames = np.ascontiguousarray(frames)
+            self._stores[stored] = (version, frames)
+            self._bytes += frames.nbytes
+        return frames
+
+
+DECODED_IN_MEMORY = DecodedFramesInMemory()
+
+
+@contextmanager
+def single_threaded():
+    """Torch ops on one thread for the block: a clip's small tensors gain nothing from two, and a
+    DataLoader worker always has one, so a clip is the same whatever the number of workers."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def read_frames(folder: Path, indices: tuple[int, ...] | list[int], decoded: bool = True) -> torch.Tensor:
     """The frames `indices` (0-based) of a prepared video: uint8 T×3×H×W, channels-last.
 
-    Small frames come from the video's decoded copy (`frames.npy`, memory-mapped). Otherwise
+    Small frames come from the video's decoded copy (`frames.npy`, kept in memory by
+    `DecodedFramesInMemory`). Otherwise
     each distinct frame is decoded once (a looped clip repeats frames), in one batched call to
     TorchCodec's libjpeg-turbo decoder. Both give H×W×C pixels; keeping that memory layout
     (T·H·W·C) makes the stack free and torchvision's uint8 resize several times faster than on
@@ -94,7 +146,7 @@ def read_frames(folder: Path, indices: tuple[int, ...] | list[int], decoded: boo
     stored = folder / DECODED
     if decoded and stored.is_file():
         try:
-            frames = np.load(stored, mmap_mode="r")[list(indices)]
+            frames = DECODED_IN_MEMORY.frames(stored)[list(indices)]
         except (ValueError, OSError, IndexError) as error:
             raise _corrupt_frame(folder, [str(stored)], reason=str(error)) from None
         return torch.from_numpy(frames).permute(0, 3, 1, 2)
@@ -200,6 +252,10 @@ class ClipDataset(Dataset):
         self._labels = self.videos["label"].to_numpy()
         self._n_frames = self.videos["n_frames"].to_numpy()
         self._folders = [self.root / d for d in self.videos["frames_dir"]]
+        if decoded:  # in this process, so that DataLoader workers forked from it share them
+            for folder in self._folders:
+                if (folder / DECODED).is_file():
+                    DECODED_IN_MEMORY.frames(folder / DECODED)
 
     def __len__(self) -> int:
         return len(self.videos)
@@ -227,13 +283,14 @@ class ClipDataset(Dataset):
         generator = self.generator(index)
         samples = self.temporal_samples(index, generator)
         augmentation, clips = None, []
-        for sample in samples:
-            frames = read_frames(self._folders[index], sample.indices, self.decoded)
-            if augmentation is None:
-                clip, augmentation = self.transform(frames, generator)
-            else:  # the K clips of one training video share one augmentation
-                clip = self.transform.apply(frames, augmentation)
-            clips.append(clip)
+        with single_threaded():
+            for sample in samples:
+                frames = read_frames(self._folders[index], sample.indices, self.decoded)
+                if augmentation is None:
+                    clip, augmentation = self.transform(frames, generator)
+                else:  # the K clips of one training video share one augmentation
+                    clip = self.transform.apply(frames, augmentation)
+                clips.append(clip)
         clip = clips[0] if self.sampling != "uniform" else torch.stack(clips)
         label = int(self._labels[index])
         if self.return_info:

@@ -13,7 +13,7 @@ export CHROMIUM
 # JupyterLab refuses to run as root unless told it may (containers and CI run as root).
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: setup test unit course lab site chromium lint clean
+.PHONY: setup test unit course notebooks sweep lab site chromium lint clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,14 @@ unit: $(STAMP)
 # The whole course on the synthetic dataset: notebooks into build/notebooks, figures into figures/.
 course: $(STAMP)
 	$(BIN)/mict course
+
+# Rewrite every notebooks/NN_*.ipynb from its py:percent source (after editing a notebook).
+notebooks: $(STAMP)
+	$(BIN)/python -m mict.course.pairing
+
+# The shipped sweeps of notebooks 05 and 06 (data/sweeps), resumable: hours of CPU time on 2 cores.
+sweep: $(STAMP)
+	$(BIN)/mict sweep all
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks $(LAB_FLAGS)

@@ -187,8 +187,8 @@ FULL_BY_MODEL = {
 }
 
 
-# MiCT v2 (temporal stride 4) trains unevenly at the quick profile's lr 3e-3: 60.7% and
-# 83.6% test top-1 for seeds 0 and 1 (float32, 16 epochs); at 1.5e-3, 92.5% and 84.0%.
+# v2's quick-profile learning rate. It predates the learning-rate sweep, whose validation
+# evidence (data/sweeps/learning-rate, notebook 06) tests/test_shipped_sweeps.py compares it with.
 QUICK_BY_VERSION = {"v2": dict(lr=1.5e-3)}
 
 

@@ -137,9 +137,11 @@ def executed_course():
 
     Data, runs, executed notebooks and figures go to this session's temporary folders, so the
     checkout is never touched and every model is trained by the code under test."""
+    from mict import paths
     from mict.course import format_course_table, run_course
 
     started = time.time()
     table = run_course("quick")
     print("\n" + format_course_table(table))
+    (paths.build_dir() / "course-times.txt").write_text(format_course_table(table) + "\n")
     return table, started

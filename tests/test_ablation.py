@@ -103,6 +103,7 @@ def test_the_prediction_band_covers_new_runs_at_its_rate():
         low, high = shipped_prediction_band(list(shipped), coverage=0.9)
         inside += low <= new <= high
     assert 0.85 <= inside / 400 <= 0.95
+    assert all(np.isnan(shipped_prediction_band([91.0])))  # one shipped seed: no spread, no band
 
 
 def test_costs_and_per_step_accuracy(prepared_root):
@@ -115,3 +116,9 @@ def test_costs_and_per_step_accuracy(prepared_root):
     steps = per_step_accuracy(model, prepared_root, 16, crop_size=32, base_size=36)
     assert list(steps["step"]) == [0, 1, 2, 3] and list(steps["last"]) == [False, False, False, True]
     assert steps.attrs["videos"] > 0 and ((0 <= steps["top1"]) & (steps["top1"] <= 100)).all()
+
+
+def test_one_seed_gets_no_verdict_however_narrow_its_interval():
+    row = {"a": "good", "b": "bad", "low": 5.0, "high": 9.0, "seeds": 1}
+    assert verdict(row, LABELS).endswith("no verdict")
+    assert verdict({**row, "seeds": 2}, LABELS).startswith("a good arm is more accurate than a worse arm")

@@ -37,6 +37,17 @@ def assert_same_weights(a: dict, b: dict) -> None:
         assert torch.equal(a[key], b[key]), key
 
 
+def test_the_same_seed_on_the_same_machine_and_threads_trains_the_same_weights(prepared_root, tmp_path):
+    first = train(tiny(prepared_root, tmp_path / "first"), progress=False)
+    second = train(tiny(prepared_root, tmp_path / "second"), progress=False)
+    assert_same_weights(weights(tmp_path / "first"), weights(tmp_path / "second"))
+    assert first.history["val_top1"].tolist() == second.history["val_top1"].tolist()
+    other_seed = train(tiny(prepared_root, tmp_path / "other", seed=4), progress=False)
+    a, b = weights(tmp_path / "first"), weights(tmp_path / "other")
+    assert any(not torch.equal(a[key], b[key]) for key in a)
+    assert other_seed.config.seed == 4
+
+
 def test_resume_after_an_epoch_ends_with_the_same_weights(prepared_root, tmp_path):
     train(tiny(prepared_root, tmp_path / "straight"), progress=False)
     train(tiny(prepared_root, tmp_path / "stopped"), progress=False, stop_after_epoch=1)

@@ -66,9 +66,12 @@ def difference_table(records: dict[str, list[RunRecord]], pairs: list[tuple[str,
 
 
 def verdict(row: dict | pd.Series, labels: dict[str, str] | None = None) -> str:
-    """What a paired difference's 95% interval supports, in words."""
+    """What a paired difference's 95% interval supports, in words (nothing, from a single seed)."""
     labels = labels or {}
     a, b = labels.get(row["a"], row["a"]), labels.get(row["b"], row["b"])
+    if row.get("seeds", 2) < 2:
+        return (f"{a} − {b}: {row['low']:.1f} to {row['high']:.1f} points from one seed, which counts the test "
+                f"videos but not what another seed would change: no verdict")
     if row["low"] > 0:
         return f"{a} is more accurate than {b}, by {row['low']:.1f} to {row['high']:.1f} points"
     if row["high"] < 0:
@@ -79,10 +82,13 @@ def verdict(row: dict | pd.Series, labels: dict[str, str] | None = None) -> str:
 
 def shipped_prediction_band(values: list[float], coverage: float = 0.99) -> tuple[float, float]:
     """Where one more run should land, from the shipped seeds' values: a `coverage` prediction interval,
-    mean ± t(S−1) · SD · sqrt(1 + 1/S), clipped to [0, 100]. A live run on another CPU is such a run."""
+    mean ± t(S−1) · SD · sqrt(1 + 1/S), clipped to [0, 100] (NaN from fewer than two values). A live run
+    on another CPU is such a run."""
     from scipy import stats
 
     values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return math.nan, math.nan  # one value has no spread to predict from
     spread = values.std(ddof=1) * math.sqrt(1 + 1 / len(values))
     half = stats.t.ppf(0.5 + coverage / 2, len(values) - 1) * spread
     return max(0.0, values.mean() - half), min(100.0, values.mean() + half)

@@ -71,15 +71,8 @@ class Interval:
         return self.low <= value <= self.high
 
 
-@dataclass(frozen=True)
-class ArmSummary:
-    """One arm: mean accuracy over seeds and videos, its spread over seeds and its interval."""
-
-    interval: Interval
-    sd: float  # over seeds, of the per-seed accuracies; NaN with one seed
-    per_seed: tuple[float, ...]
-    seeds: int
-    videos: int
+class _OverSeedsAndVideos:
+    """What a summary over seeds × videos says about its own interval (needs `interval` and `seeds`)."""
 
     @property
     def mean(self) -> float:
@@ -89,6 +82,17 @@ class ArmSummary:
     def includes_seed_variation(self) -> bool:
         """False with one seed: the interval then covers the sampling of test videos only."""
         return self.seeds > 1
+
+
+@dataclass(frozen=True)
+class ArmSummary(_OverSeedsAndVideos):
+    """One arm: mean accuracy over seeds and videos, its spread over seeds and its interval."""
+
+    interval: Interval
+    sd: float  # over seeds, of the per-seed accuracies; NaN with one seed
+    per_seed: tuple[float, ...]
+    seeds: int
+    videos: int
 
     def __str__(self) -> str:
         if not self.includes_seed_variation:
@@ -106,7 +110,7 @@ class McNemar:
 
 
 @dataclass(frozen=True)
-class PairedDifference:
+class PairedDifference(_OverSeedsAndVideos):
     """Arm A minus arm B, seed by seed and video by video, in percentage points."""
 
     interval: Interval
@@ -115,15 +119,6 @@ class PairedDifference:
     mcnemar: tuple[McNemar, ...]  # one per seed: did these two particular runs differ?
     seeds: int
     videos: int
-
-    @property
-    def mean(self) -> float:
-        return self.interval.estimate
-
-    @property
-    def includes_seed_variation(self) -> bool:
-        """False with one seed: the interval then covers the sampling of test videos only."""
-        return self.seeds > 1
 
     def __str__(self) -> str:
         p = "p < 0.001" if self.p_value < 0.001 else f"p = {self.p_value:.3f}"

@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
@@ -13,6 +14,8 @@ from mict.course.analysis.ablation import (  # noqa: E402
     arm_table,
     clip_length_table,
     difference_table,
+    last_step_gap,
+    padding_story_outcome,
     per_step_accuracy,
     pooled,
     shipped_prediction_band,
@@ -122,3 +125,23 @@ def test_one_seed_gets_no_verdict_however_narrow_its_interval():
     row = {"a": "good", "b": "bad", "low": 5.0, "high": 9.0, "seeds": 1}
     assert verdict(row, LABELS).endswith("no verdict")
     assert verdict({**row, "seeds": 2}, LABELS).startswith("a good arm is more accurate than a worse arm")
+
+
+def steps_table(top1):
+    table = pd.DataFrame({"step": range(len(top1)), "top1": top1})
+    table["last"] = table["step"] == len(top1) - 1
+    return table
+
+
+def test_the_padding_story_is_judged_by_both_of_its_predictions():
+    v1, v2_small, v2_opposite = steps_table([70.0, 70.0, 90.0]), steps_table([80.0, 85.0]), steps_table([80.0, 30.0])
+    assert last_step_gap(v1) == 20.0 and last_step_gap(v2_opposite) == -50.0
+    agrees = padding_story_outcome({"v1": v1, "v2": v2_small}, {"v1": "MiCT v1"})
+    assert agrees.startswith("MiCT v1: last step +20.0 points")
+    assert "prediction 1 (v1's last step is read right more often) holds" in agrees
+    assert "prediction 2 (v2 shows a smaller gap) holds" in agrees and "opposite sign" not in agrees
+    refuted = padding_story_outcome({"v1": v1, "v2": v2_opposite})
+    assert "v2: last step −50.0 points" in refuted
+    assert refuted.endswith("prediction 2 (v2 shows a smaller gap) fails, and v2's gap has the opposite sign")
+    assert "prediction 1 (v1's last step is read right more often) fails" in padding_story_outcome(
+        {"v1": steps_table([90.0, 60.0])})

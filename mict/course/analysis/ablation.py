@@ -152,3 +152,25 @@ def per_step_accuracy(model: nn.Module, root, frames: int, *, split: int = 1, cr
     table["last"] = table["step"] == table["step"].max()
     table.attrs["videos"] = len(keep)
     return table
+
+
+def last_step_gap(table: pd.DataFrame) -> float:
+    """How many points more often the last time step is read right than the earlier ones, on average."""
+    return float(table.loc[table["last"], "top1"].iloc[0] - table.loc[~table["last"], "top1"].mean())
+
+
+def padding_story_outcome(steps: dict[str, pd.DataFrame], labels: dict[str, str] | None = None) -> str:
+    """What the per-step test says about the padding story's two predictions, in words: v1's last
+    step is read right more often than its earlier ones, and v2 shows a smaller gap than v1."""
+    labels = labels or {}
+    gaps = {arm: last_step_gap(table) for arm, table in steps.items()}
+    words = [f"{labels.get(arm, arm)}: last step {'+' if gap >= 0 else '−'}{abs(gap):.1f} points against its "
+             f"earlier steps" for arm, gap in gaps.items()]
+    if "v1" in gaps:
+        words.append("prediction 1 (v1's last step is read right more often) "
+                     + ("holds" if gaps["v1"] > 0 else "fails"))
+    if {"v1", "v2"} <= gaps.keys():
+        smaller = abs(gaps["v2"]) < abs(gaps["v1"])
+        words.append("prediction 2 (v2 shows a smaller gap) " + ("holds" if smaller else "fails")
+                     + (", and v2's gap has the opposite sign" if gaps["v1"] * gaps["v2"] < 0 else ""))
+    return "; ".join(words)

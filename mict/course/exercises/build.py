@@ -22,6 +22,38 @@ from . import CheckResult, ExerciseFailed
 TUBE_CASES = [(frames, t, s) for frames in (5, 8, 13, 1) for t, s in ((1, 1), (2, 2), (1, 2))]
 
 
+def _answer(result: CheckResult, case: str, function, *args, hint=lambda error: ""):
+    """The student's answer for one case, or None once `result` says why there is none: the function
+    raised (its error, and `hint(error)`, are the message) or returned None (not attempted yet)."""
+    try:
+        got = function(*args)
+    except Exception as error:  # noqa: BLE001 - the student's error is the message
+        result.passed = False
+        result.messages.append(f"{case}: your function raised {type(error).__name__}: {error}{hint(error)}")
+        return None
+    if got is None:
+        result.attempted = result.passed = False
+    return got
+
+
+def _finish(result: CheckResult, strict: bool) -> CheckResult:
+    if strict and not result.passed:
+        raise ExerciseFailed(str(result))
+    return result
+
+
+def _tube_hint(temporal_stride: int):
+    def hint(error: Exception) -> str:
+        if "must match the size" in str(error):
+            return (f" — the two branches must both have ceil(T / {temporal_stride}) time steps: the 3D branch has "
+                    f"them when time is padded by 2 at the end only, the 2D branch when it takes frames 0, "
+                    f"{temporal_stride}, {2 * temporal_stride}, … (clip[:, :, ::{temporal_stride}])")
+        if "Kernel size can't be greater" in str(error):
+            return " — pad time by 2 at the end, so that even a one-frame clip fits the 3×3×3 kernel"
+        return ""
+    return hint
+
+
 def _randomised_stage(temporal_stride: int, stride: int, seed: int) -> MiCTStage:
     """A small stage in eval mode whose BatchNorms have non-trivial statistics, so that every mistake shows."""
     torch.manual_seed(seed)
@@ -94,21 +126,8 @@ def check_tube_forward(tube_forward, strict: bool = False) -> CheckResult:
         case = f"T={frames}, temporal stride {temporal_stride}, spatial stride {stride}"
         with torch.no_grad():
             expected = stage(clip)
-            try:
-                got = tube_forward(stage, clip.clone())
-            except Exception as error:  # noqa: BLE001 - the student's error is the message
-                result.passed = False
-                hint = ""
-                if "must match the size" in str(error):
-                    hint = (f" — the two branches must both have ceil(T / {temporal_stride}) time steps: the 3D "
-                            f"branch has them when time is padded by 2 at the end only, the 2D branch when it takes "
-                            f"frames 0, {temporal_stride}, {2 * temporal_stride}, … (clip[:, :, ::{temporal_stride}])")
-                elif "Kernel size can't be greater" in str(error):
-                    hint = " — pad time by 2 at the end, so that even a one-frame clip fits the 3×3×3 kernel"
-                result.messages.append(f"{case}: your function raised {type(error).__name__}: {error}{hint}")
-                break
+            got = _answer(result, case, tube_forward, stage, clip.clone(), hint=_tube_hint(temporal_stride))
             if got is None:
-                result.attempted = result.passed = False
                 break
             if tuple(got.shape) != tuple(expected.shape):
                 result.passed = False
@@ -126,9 +145,7 @@ def check_tube_forward(tube_forward, strict: bool = False) -> CheckResult:
             result.messages.append(f"{case}: the values differ at time steps {wrong_steps} (largest difference "
                                    f"{(got - expected).abs().max():.3g})" + (f": {diagnosis}" if diagnosis else ""))
             break
-    if strict and not result.passed:
-        raise ExerciseFailed(str(result))
-    return result
+    return _finish(result, strict)
 
 
 def check_inflation(inflate, strict: bool = False) -> CheckResult:
@@ -139,14 +156,8 @@ def check_inflation(inflate, strict: bool = False) -> CheckResult:
     for time, kernel in ((3, 3), (7, 7), (1, 3)):
         weight = torch.randn(5, 3, kernel, kernel, generator=generator)
         frame = torch.randn(1, 3, 12, 12, generator=generator)
-        try:
-            got = inflate(weight.clone(), time)
-        except Exception as error:  # noqa: BLE001
-            result.passed = False
-            result.messages.append(f"time {time}: your function raised {type(error).__name__}: {error}")
-            break
+        got = _answer(result, f"time {time}", inflate, weight.clone(), time)
         if got is None:
-            result.attempted = result.passed = False
             break
         expected = inflate_2d_kernel(weight, time)
         case = f"a {kernel}×{kernel} kernel inflated to {time} frames"
@@ -168,9 +179,7 @@ def check_inflation(inflate, strict: bool = False) -> CheckResult:
             why = "the 3D output is not the 2D output: repeat the 2D kernel along time and divide by the repeats"
         result.messages.append(f"{case}, on a clip of identical frames: {why}")
         break
-    if strict and not result.passed:
-        raise ExerciseFailed(str(result))
-    return result
+    return _finish(result, strict)
 
 
 def _tiny_classifier(seed: int) -> nn.Module:
@@ -192,14 +201,8 @@ def check_training_step(training_step, strict: bool = False) -> CheckResult:
     for step, (clips, labels) in enumerate(batches, start=1):
         expected_loss, _ = optimisation_step(reference, reference_optimizer, clips, labels)
         before = copy.deepcopy(mine.state_dict())
-        try:
-            loss = training_step(mine, mine_optimizer, clips.clone(), labels.clone())
-        except Exception as error:  # noqa: BLE001
-            result.passed = False
-            result.messages.append(f"step {step}: your function raised {type(error).__name__}: {error}")
-            break
+        loss = _answer(result, f"step {step}", training_step, mine, mine_optimizer, clips.clone(), labels.clone())
         if loss is None:
-            result.attempted = result.passed = False
             break
         loss = float(loss)
         unchanged = all(torch.equal(before[k], v) for k, v in mine.state_dict().items())
@@ -222,6 +225,4 @@ def check_training_step(training_step, strict: bool = False) -> CheckResult:
                     "(optimizer.zero_grad()), or they add up.") if step == 2 else ""
             result.messages.append(f"step {step}: the weights after the step differ from the library's.{hint}")
             break
-    if strict and not result.passed:
-        raise ExerciseFailed(str(result))
-    return result
+    return _finish(result, strict)

@@ -29,6 +29,7 @@ from mict.course import Results, get_run, settings
 from mict.course.analysis.ablation import (
     clip_length_table,
     last_step_gap,
+    learning_rates_chosen_on_validation,
     live_record,
     padding_story_outcome,
     per_step_accuracy,
@@ -39,7 +40,7 @@ from mict.course.exercises.training import check_average_clips
 from mict.course.viz import save_figure
 from mict.course.viz.results import plot_clip_length_curves, plot_original_clip_length
 from mict.data import load_manifest
-from mict.sweep import choose_on_validation, get_sweep, load_sweep, validation_top1
+from mict.sweep import get_sweep, load_sweep, validation_top1
 
 course = settings(PROFILE, retrain=RETRAIN, figures_only=FIGURES_ONLY)
 results = Results("06_clip_length_ablation", PROFILE)
@@ -79,11 +80,8 @@ pd.DataFrame({"frames": lengths,
 # %%
 learning_rates = load_sweep("learning-rate")
 scores = validation_top1(learning_rates)
-choice = {}
-for version in ("v1", "v2"):
-    mine = {arm: runs for arm, runs in learning_rates.items() if arm.startswith(version)}
-    if mine:  # none when data/sweeps/learning-rate is missing: `mict sweep learning-rate` makes it
-        choice[version] = mine[choose_on_validation(mine)][0].meta["config"]["lr"]
+chosen = learning_rates_chosen_on_validation(learning_rates)  # empty without data/sweeps/learning-rate
+choice = {version: lr for version, (lr, _) in chosen.items()}
 pd.DataFrame([{"arm": arm, "seeds": len(runs), "mean validation top-1": scores[arm],
                "per seed": [round(r.top1("clip", "val"), 1) for r in runs],
                "chosen": runs[0].meta["config"]["lr"] == choice[arm.split("_")[0]]}
@@ -96,8 +94,7 @@ print(f"chosen on validation: {choice}; the runs below: {trained_at}; `mict trai
 for version, lr in choice.items():
     if trained_at[version] != lr:
         print(f"{version}: validation prefers lr {lr:g}, but the runs below use {trained_at[version]:g}")
-    tied = [arm for arm in learning_rates if arm.startswith(version) and scores[arm] == max(
-        scores[a] for a in learning_rates if a.startswith(version))]
+    tied = chosen[version][1]
     if len(tied) > 1:
         print(f"{version}: {' and '.join(tied)} tie on mean validation top-1 ({scores[tied[0]]:.1f}%): validation "
               f"does not prefer either, and the rule keeps the first listed")

@@ -15,6 +15,7 @@ from mict.course.analysis.ablation import (  # noqa: E402
     clip_length_table,
     difference_table,
     last_step_gap,
+    learning_rates_chosen_on_validation,
     padding_story_outcome,
     per_step_accuracy,
     pooled,
@@ -145,3 +146,21 @@ def test_the_padding_story_is_judged_by_both_of_its_predictions():
     assert refuted.endswith("prediction 2 (v2 shows a smaller gap) fails, and v2's gap has the opposite sign")
     assert "prediction 1 (v1's last step is read right more often) fails" in padding_story_outcome(
         {"v1": steps_table([90.0, 60.0])})
+
+
+def test_learning_rates_are_chosen_per_version_on_validation_and_ties_are_reported():
+    labels = np.zeros(4, dtype=np.int64)
+
+    def lr_record(arm, lr, val_correct):
+        run = record(arm, 0, np.ones(4, dtype=bool), labels)
+        run.arrays["val/clip"], run.arrays["val/labels"] = record(arm, 0, np.array(val_correct), labels).arrays[
+            "test/clip"], labels
+        run.meta["config"] = {"lr": lr}
+        return [run]
+
+    records = {"v1_lr0.003": lr_record("v1_lr0.003", 3e-3, [1, 1, 0, 0]),
+               "v1_lr0.0015": lr_record("v1_lr0.0015", 1.5e-3, [1, 1, 1, 0]),
+               "v2_lr0.003": lr_record("v2_lr0.003", 3e-3, [1, 0, 0, 0]),
+               "v2_lr0.0015": lr_record("v2_lr0.0015", 1.5e-3, [0, 0, 0, 1])}
+    chosen = learning_rates_chosen_on_validation(records)
+    assert chosen == {"v1": (1.5e-3, ["v1_lr0.0015"]), "v2": (3e-3, ["v2_lr0.003", "v2_lr0.0015"])}

@@ -4,7 +4,8 @@ behind the choices the code makes from them."""
 import pytest
 
 from mict.config import QUICK_BY_VERSION, make_config
-from mict.sweep import CHOSEN_ON_VALIDATION, SWEEPS, choose_on_validation, load_sweep, stale_records
+from mict.course.analysis.ablation import learning_rates_chosen_on_validation
+from mict.sweep import CHOSEN_ON_VALIDATION, SWEEPS, load_sweep, stale_records
 
 
 @pytest.mark.parametrize("name", list(SWEEPS))
@@ -23,9 +24,7 @@ def test_no_shipped_record_is_stale(name):
 
 
 def learning_rate_validation_chose(version: str) -> float:
-    records = load_sweep("learning-rate")
-    mine = {arm: runs for arm, runs in records.items() if arm.startswith(f"{version}_")}
-    return mine[choose_on_validation(mine)][0].meta["config"]["lr"]
+    return learning_rates_chosen_on_validation(load_sweep("learning-rate"))[version][0]
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])

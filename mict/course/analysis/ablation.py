@@ -19,7 +19,7 @@ from mict.checkpoints import TrainResult
 from mict.data import ClipDataset
 from mict.models import get_model
 from mict.stats import arm_accuracy, paired_difference
-from mict.sweep import RunRecord, Sweep, correct_table, evaluate_run, machine
+from mict.sweep import RunRecord, Sweep, choose_on_validation, correct_table, evaluate_run, machine, validation_top1
 
 
 def live_record(run: TrainResult, sweep: Sweep, arm: str) -> RunRecord:
@@ -174,3 +174,15 @@ def padding_story_outcome(steps: dict[str, pd.DataFrame], labels: dict[str, str]
         words.append("prediction 2 (v2 shows a smaller gap) " + ("holds" if smaller else "fails")
                      + (", and v2's gap has the opposite sign" if gaps["v1"] * gaps["v2"] < 0 else ""))
     return "; ".join(words)
+
+
+def learning_rates_chosen_on_validation(records: dict[str, list[RunRecord]]) -> dict[str, tuple[float, list[str]]]:
+    """For each version of a learning-rate sweep ('v1', 'v2'): the learning rate `choose_on_validation`
+    picks among that version's arms, and every arm tied with it for the best mean validation top-1."""
+    scores = validation_top1(records)
+    chosen = {}
+    for version in dict.fromkeys(arm.split("_")[0] for arm in records):
+        mine = {arm: runs for arm, runs in records.items() if arm.startswith(f"{version}_")}
+        best = choose_on_validation(mine)
+        chosen[version] = (mine[best][0].meta["config"]["lr"], [arm for arm in mine if scores[arm] == scores[best]])
+    return chosen

@@ -231,7 +231,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _bench_train(args: argparse.Namespace) -> int:
-    from .bench import training_throughput
+    from .bench import model_step_operators, training_throughput
 
     table = training_throughput(_config_from_args(args), steps=args.steps, rounds=args.rounds)
     print(table.attrs["input"])
@@ -239,6 +239,14 @@ def _bench_train(args: argparse.Namespace) -> int:
                                                    "of the model step": "{:.0%}".format}))
     print(f"bottleneck: {table.attrs['bottleneck']}; the training loop runs at "
           f"{table.attrs['loop_vs_model']:.0%} of the model step's clips/s")
+    if args.operators:
+        operators = model_step_operators(_config_from_args(args), top=args.operators)
+        print(f"\nthe model step: {operators.attrs['step_ms']:.0f} ms, "
+              f"{operators.attrs['gflop_per_step']:.1f} GFLOP forward and backward, "
+              f"{operators.attrs['gflop_per_s']:.0f} GFLOP/s; its slowest operators:")
+        print(operators.to_string(index=False, formatters={"ms per step": "{:.1f}".format,
+                                                           "calls per step": "{:.0f}".format,
+                                                           "of the step": "{:.0%}".format}))
     return 0
 
 
@@ -388,6 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_train.add_argument("--steps", type=_positive, default=60, help="steps per measure")
     bench_train.add_argument("--rounds", type=_positive, default=3,
                              help="interleaved repetitions of every measure; the table gives the median")
+    bench_train.add_argument("--operators", type=_non_negative, default=0, metavar="N",
+                             help="then profile the model step and list its N slowest operators, with its GFLOP/s")
     bench_train.set_defaults(run=_bench_train)
 
     from .sweep import SWEEPS

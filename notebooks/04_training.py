@@ -133,7 +133,7 @@ pd.DataFrame({"holds": [type(v).__name__ for v in checkpoint.values()]}, index=p
 
 # %%
 if not course.figures_only:
-    demo = dict(width=4, epochs=2, frames=8, crop_size=32, base_size=36)
+    demo = dict(width=4, epochs=2, frames=8, crop_size=32)
     runs = mict.paths.build_dir() / "runs"
     straight = train(course.train_config(**demo, out=str(runs / "resume-demo-straight")), overwrite=True,
                      progress=False)

@@ -14,14 +14,19 @@ from mict.course.analysis.ablation import (  # noqa: E402
     arm_table,
     clip_length_table,
     difference_table,
+    finding,
     last_step_gap,
     learning_rates_chosen_on_validation,
     padding_story_outcome,
     per_step_accuracy,
     pooled,
+    shipped_evidence,
     shipped_prediction_band,
+    survives_losing_a_seed,
     temporal_steps,
     verdict,
+    verdicts_on_this_machine,
+    ways_compared,
 )
 from mict.course.viz.results import plot_arm_accuracy, plot_clip_length_curves, plot_differences  # noqa: E402
 from mict.models import get_model  # noqa: E402
@@ -60,6 +65,74 @@ def test_pooling_puts_the_live_run_first_and_drops_the_shipped_seed_it_replaces(
     live = {"good": records["bad"][0]}  # any record with seed 0
     assert [r.seed for r in pooled(live, {"good": records["good"]})["good"]] == [0, 1, 2, 3, 4]
     assert pooled(live, {"good": records["good"]})["good"][0] is live["good"]
+
+
+def test_claims_rest_on_the_shipped_seeds_unless_the_live_seed_was_not_shipped(two_arms):
+    records, _ = two_arms
+    live = {"good": records["bad"][0], "bad": records["bad"][0]}
+    evidence = shipped_evidence(live, {"good": records["good"], "bad": records["bad"][1:]})
+    assert evidence["good"] == records["good"]  # this machine's seed 0 does not change the claim
+    assert evidence["bad"][0] is live["bad"] and [r.seed for r in evidence["bad"]] == [0, 1, 2, 3, 4]
+
+
+def test_a_live_run_that_would_change_a_finding_is_reported(two_arms):
+    records, _ = two_arms
+    same = verdicts_on_this_machine({"good": records["good"][0], "bad": records["bad"][0]}, records,
+                                    [("good", "bad")], LABELS).iloc[0]
+    assert same["same finding"] and same["shipped finding"] == same["finding here"] == "more accurate"
+    labels = records["good"][0].arrays["test/labels"]
+    all_wrong = record("good", 0, np.zeros(len(labels), dtype=bool), labels)
+    changed = verdicts_on_this_machine({"good": all_wrong, "bad": records["bad"][0]}, records,
+                                       [("good", "bad")], LABELS).iloc[0]
+    assert changed["shipped finding"] == "more accurate" and changed["finding here"] != "more accurate"
+    assert not changed["same finding"] and changed["low here"] < 0
+
+
+def gains(points_per_seed, videos=300, base=240):
+    """Arms 'good' and 'bad' on the same videos; 'good' gets `points_per_seed[s]` more videos right at seed s."""
+    labels = np.zeros(videos, dtype=int)
+    bad = np.arange(videos) < base
+    records = {"good": [], "bad": []}
+    for seed, extra in enumerate(points_per_seed):
+        records["good"].append(record("good", seed, np.arange(videos) < base + extra, labels))
+        records["bad"].append(record("bad", seed, bad, labels))
+    return records
+
+
+def test_a_finding_that_one_seed_carries_does_not_survive_losing_it():
+    steady, carried = gains([12, 12, 12, 12, 12]), gains([22, 12, 12, 12, 0])
+    for records in (steady, carried):  # both: "more accurate" with all five seeds
+        assert difference_table(records, [("good", "bad")], LABELS)["low"].iloc[0] > 0
+    assert survives_losing_a_seed(steady, [("good", "bad")], LABELS) == [True]
+    assert survives_losing_a_seed(carried, [("good", "bad")], LABELS) == [False]
+    one_seed = {arm: runs[:1] for arm, runs in steady.items()}
+    assert survives_losing_a_seed(one_seed, [("good", "bad")], LABELS) == [False]
+
+
+def test_k_clips_and_one_long_clip_are_compared_paired_on_the_same_videos():
+    rng = np.random.default_rng(1)
+    labels, videos = rng.integers(0, 3, 200), 200
+    records = {"v1": []}
+    for seed in range(5):
+        clips_right = rng.random(videos) < 0.95
+        long_right = clips_right & (rng.random(videos) < 0.7)  # the long clip loses some of the same videos
+        run = record("v1", seed, clips_right, labels)
+        run.arrays["test/clips100"] = run.arrays["test/clip"]
+        run.arrays["test/long100"] = record("v1", seed, long_right, labels).arrays["test/clip"]
+        run.arrays["test/n_frames"] = np.where(np.arange(videos) < 80, 120, 50)
+        records["v1"].append(run)
+    row = ways_compared(records, {"v1": "MiCT v1"}, 100).iloc[0]
+    assert row["verdict"].startswith("MiCT v1, K clips is more accurate than MiCT v1, one long clip, by")
+    assert 20 < row["difference"] < 35 and row["videos"] == videos and row["seeds"] == 5
+    control = ways_compared(records, {"v1": "MiCT v1"}, 100, at_least=True).iloc[0]
+    assert control["videos"] == 80 and control["low"] < control["difference"] < control["high"]
+
+
+def test_findings_are_the_kinds_of_verdict():
+    row = {"a": "good", "b": "bad", "low": 1.0, "high": 3.0, "seeds": 5}
+    assert [finding(r) for r in (row, {**row, "low": -3.0, "high": -1.0}, {**row, "low": -1.0},
+                                  {**row, "seeds": 1})] == ["more accurate", "less accurate",
+                                                            "cannot be told apart", "no verdict"]
 
 
 def test_arm_table_and_its_figure(two_arms):

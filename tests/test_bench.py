@@ -5,7 +5,14 @@ import math
 import pytest
 import torch
 
-from mict.bench import benchmark_models, data_throughput, format_table, training_throughput
+from mict.bench import (
+    benchmark_models,
+    count_flops,
+    data_throughput,
+    format_table,
+    model_step_operators,
+    training_throughput,
+)
 from mict.cli import main
 from mict.config import make_config
 from mict.data import ClipDataset
@@ -76,6 +83,21 @@ def test_training_throughput_measures_model_loader_and_both(prepared_root):
     assert (table["clips_per_s"] > 0).all() and table["of the model step"].iloc[0] == 1
     assert "float32" in table.attrs["input"] and "training reads decoded frames" in table.attrs["input"]
     assert table.attrs["loop_vs_model"] == table["of the model step"].iloc[-1]
+
+
+def test_the_model_step_profile_names_its_slowest_operators_and_counts_backward_too(prepared_root):
+    config = tiny_training(prepared_root)
+    table = model_step_operators(config, classes=5, steps=1, warmup=1, top=4)
+    assert len(table) == 4 and table["ms per step"].is_monotonic_decreasing
+    assert table["operator"].str.contains("convolution").any()  # a ResNet's time goes to its convolutions
+    assert (table["of the step"] > 0).all() and table["of the step"].sum() <= 1
+    torch.manual_seed(0)
+    model = get_model(config.model, num_classes=5, **{**config.model_options(), "pretrained": False})
+    forward = count_flops(model, torch.randn(config.batch_size, 3, config.frames, config.crop_size,
+                                             config.crop_size)) / 1e9
+    # backward costs about twice the forward pass, less the input gradient of the first layers
+    assert 2 * forward < table.attrs["gflop_per_step"] <= 3 * forward
+    assert table.attrs["gflop_per_s"] == pytest.approx(table.attrs["gflop_per_step"] / table.attrs["step_ms"] * 1000)
 
 
 @pytest.mark.parametrize("model_seconds, loader_seconds, bottleneck", [(1.0, 4.0, "data loader"),

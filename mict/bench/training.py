@@ -1,5 +1,7 @@
 """Measuring training: where a step's time goes, the model or the data loader, and what the decoded
-frame store changes. Every step is `mict.train.optimisation_step` with the configuration's optimiser."""
+frame store changes; and, inside the model step, which operators take the time and how close the
+step comes to the arithmetic it must do. Every step is `mict.train.optimisation_step` with the
+configuration's optimiser."""
 
 import statistics
 import time
@@ -8,6 +10,8 @@ from itertools import islice
 
 import pandas as pd
 import torch
+from torch.profiler import ProfilerActivity, profile
+from torch.utils.flop_counter import FlopCounterMode
 
 from ..config import TrainConfig, frame_size_for
 from ..data import ClipDataset, ensure_prepared, make_loader
@@ -92,3 +96,49 @@ def _seconds(run) -> float:
     start = time.perf_counter()
     run()
     return time.perf_counter() - start
+
+
+def model_step_operators(config: TrainConfig, *, classes: int = 10, steps: int = 3, warmup: int = 2,
+                         top: int = 12) -> pd.DataFrame:
+    """The operators that take a model step's time, on random clips of the configuration's shape: one
+    row per operator and input shapes, by self CPU time per step, the slowest `top` of them.
+
+    `attrs['step_ms']` is the median step time, measured without the profiler, `attrs['gflop_per_step']` the arithmetic of its
+    forward and backward passes (`torch.utils.flop_counter`, a multiply-add counts 2), and
+    `attrs['gflop_per_s']` their ratio: set beside the CPU's peak, it says how much a faster kernel
+    could still win, as against doing less arithmetic.
+    """
+    torch.manual_seed(config.seed)
+    model = get_model(config.model, num_classes=classes, **{**config.model_options(), "pretrained": False}).train()
+    optimizer = build_optimizer(config, model)
+    dtype, _ = autocast_dtype(config.amp, torch.device("cpu"))
+    clips = torch.randn(config.batch_size, 3, config.frames, config.crop_size, config.crop_size)
+    labels = torch.randint(0, classes, (config.batch_size,))
+
+    def step():
+        optimisation_step(model, optimizer, clips, labels, autocast_dtype=dtype)
+
+    for _ in range(warmup):
+        step()
+    counter = FlopCounterMode(display=False)
+    with counter:
+        step()
+    step_ms = statistics.median(_seconds(step) for _ in range(steps)) * 1000
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as profiler:
+        for _ in range(steps):
+            step()
+    events = [e for e in profiler.key_averages(group_by_input_shape=True) if e.key.startswith("aten::")]
+    profiled = sum(e.self_cpu_time_total for e in events)
+    # the profiler slows every operator down, so each one's share of the profiled time is scaled to the
+    # step's time measured without it
+    rows = [{"operator": e.key.removeprefix("aten::"), "input shapes": _shapes(e.input_shapes),
+             "ms per step": step_ms * e.self_cpu_time_total / profiled, "calls per step": e.count / steps,
+             "of the step": e.self_cpu_time_total / profiled} for e in events]
+    table = pd.DataFrame(rows).sort_values("ms per step", ascending=False).head(top).reset_index(drop=True)
+    table.attrs.update(step_ms=step_ms, gflop_per_step=counter.get_total_flops() / 1e9)
+    table.attrs["gflop_per_s"] = table.attrs["gflop_per_step"] / (step_ms / 1000)
+    return table
+
+
+def _shapes(shapes) -> str:
+    return " ".join("×".join(map(str, shape)) for shape in shapes if shape)

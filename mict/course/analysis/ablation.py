@@ -1,10 +1,13 @@
 """The two ablations of the original study, with several seeds and honest intervals.
 
 The course trains seed 0 of every arm live (`live_record`) and reads the other seeds from the
-records shipped in data/sweeps (`mict.sweep`); `pooled` puts them together. Every accuracy then
-gets a 95% interval over seeds and test videos, and every comparison a paired difference with its
-interval and tests (`mict.stats`). A sentence of a notebook that compares two arms rests on
-`verdict`, which says what the interval supports and nothing more.
+records shipped in data/sweeps (`mict.sweep`). A notebook's claims rest on `shipped_evidence`, the
+shipped seeds, so that every machine reads the same numbers and draws the same conclusions; `pooled`
+puts this machine's live runs in place of the shipped runs of their seed, and `verdicts_on_this_machine`
+says whether that changes a conclusion. Every accuracy gets a 95% interval over seeds and test videos,
+and every comparison a paired difference with its interval and tests (`mict.stats`). A sentence of a
+notebook that compares two arms rests on `verdict`, which says what the interval supports and nothing
+more.
 """
 
 import math
@@ -32,6 +35,14 @@ def pooled(live: dict[str, RunRecord], shipped: dict[str, list[RunRecord]]) -> d
     """Per arm: the live run first, then the shipped records of the other seeds."""
     return {arm: [record] + [r for r in shipped.get(arm, []) if r.seed != record.seed]
             for arm, record in live.items()}
+
+
+def shipped_evidence(live: dict[str, RunRecord], shipped: dict[str, list[RunRecord]]) -> dict[str, list[RunRecord]]:
+    """Per arm: the shipped records when they include the live run's seed (float32 training differs
+    between CPU families, so claims that rest on shipped records are the same on every machine), else
+    the live run pooled with the shipped others."""
+    return {arm: list(shipped[arm]) if any(r.seed == record.seed for r in shipped.get(arm, []))
+            else pooled({arm: record}, shipped)[arm] for arm, record in live.items()}
 
 
 def arm_table(records: dict[str, list[RunRecord]], labels: dict[str, str], evaluation: str = "clip",
@@ -65,19 +76,67 @@ def difference_table(records: dict[str, list[RunRecord]], pairs: list[tuple[str,
     return pd.DataFrame(rows)
 
 
+def finding(row: dict | pd.Series) -> str:
+    """The kind of claim a paired difference's 95% interval supports: 'more accurate', 'less accurate',
+    'cannot be told apart', or 'no verdict' (from a single seed)."""
+    if row.get("seeds", 2) < 2:
+        return "no verdict"
+    if row["low"] > 0:
+        return "more accurate"
+    if row["high"] < 0:
+        return "less accurate"
+    return "cannot be told apart"
+
+
 def verdict(row: dict | pd.Series, labels: dict[str, str] | None = None) -> str:
-    """What a paired difference's 95% interval supports, in words (nothing, from a single seed)."""
+    """What a paired difference's 95% interval supports, in words (`finding`, with its numbers)."""
     labels = labels or {}
     a, b = labels.get(row["a"], row["a"]), labels.get(row["b"], row["b"])
-    if row.get("seeds", 2) < 2:
+    kind = finding(row)
+    if kind == "no verdict":
         return (f"{a} − {b}: {row['low']:.1f} to {row['high']:.1f} points from one seed, which counts the test "
                 f"videos but not what another seed would change: no verdict")
-    if row["low"] > 0:
+    if kind == "more accurate":
         return f"{a} is more accurate than {b}, by {row['low']:.1f} to {row['high']:.1f} points"
-    if row["high"] < 0:
+    if kind == "less accurate":
         return f"{a} is less accurate than {b}, by {-row['high']:.1f} to {-row['low']:.1f} points"
     return (f"{a} and {b} cannot be told apart: the difference could be anything from {row['low']:.1f} to "
             f"{row['high']:.1f} points")
+
+
+def survives_losing_a_seed(records: dict[str, list[RunRecord]], pairs: list[tuple[str, str]],
+                           labels: dict[str, str]) -> list[bool]:
+    """Per pair: whether its finding (`finding`) stands with any one of its seeds left out. Another CPU
+    family trains every seed anew, so a finding that one seed carries may not survive a move to it."""
+    def finding_of(chosen, pair):
+        return finding(difference_table(chosen, [pair], labels).iloc[0])
+
+    survives = []
+    for a, b in pairs:
+        seeds = sorted({r.seed for r in records[a]} & {r.seed for r in records[b]})
+        everything = finding_of(records, (a, b))
+        survives.append(everything != "no verdict" and all(
+            finding_of({arm: [r for r in records[arm] if r.seed != left_out] for arm in (a, b)}, (a, b))
+            == everything for left_out in seeds))
+    return survives
+
+
+def verdicts_on_this_machine(live: dict[str, RunRecord], shipped: dict[str, list[RunRecord]],
+                              pairs: list[tuple[str, str]], labels: dict[str, str]) -> pd.DataFrame:
+    """Each comparison as the shipped seeds make it (`shipped_evidence`) beside the same comparison with
+    this machine's live runs in place of the shipped runs of their seed (`pooled`). Where the two
+    findings differ, the shipped claim hangs on which CPU trained one seed: read it as fragile."""
+    shipped_rows = difference_table(shipped_evidence(live, shipped), pairs, labels).set_index(["a", "b"])
+    machine_rows = difference_table(pooled(live, shipped), pairs, labels).set_index(["a", "b"])
+    rows = []
+    for (a, b), row in shipped_rows.iterrows():
+        mine = machine_rows.loc[(a, b)]
+        rows.append({"a": a, "b": b, "comparison": row["comparison"],
+                     "shipped seeds": f"[{row['low']:.1f}, {row['high']:.1f}]", "shipped finding": finding(row),
+                     "with this machine's runs": f"[{mine['low']:.1f}, {mine['high']:.1f}]",
+                     "finding here": finding(mine), "low here": mine["low"], "high here": mine["high"],
+                     "same finding": finding(row) == finding(mine)})
+    return pd.DataFrame(rows)
 
 
 def shipped_prediction_band(values: list[float], coverage: float = 0.99) -> tuple[float, float]:
@@ -129,6 +188,25 @@ def clip_length_table(records: dict[str, list[RunRecord]], labels: dict[str, str
             table = arm_table(records, labels, evaluation=f"{way}{n}", videos=mask)
             tables.append(table.assign(way=way, frames=n))
     return pd.concat(tables, ignore_index=True)
+
+
+def ways_compared(records: dict[str, list[RunRecord]], labels: dict[str, str], frames: int,
+                  at_least: bool = False) -> pd.DataFrame:
+    """Per arm: K clips minus one long clip of the first `frames` frames, paired over the same seeds and
+    test videos (the two ways see the same frames), with its interval, p-value and `verdict`.
+    `at_least` keeps only the videos with at least `frames` frames, as `clip_length_table` does."""
+    rows = []
+    for arm, runs in records.items():
+        n_frames = runs[0].arrays["test/n_frames"]
+        keep = n_frames >= frames if at_least else np.ones(len(n_frames), dtype=bool)
+        result = paired_difference(correct_table(runs, f"clips{frames}")[:, keep],
+                                   correct_table(runs, f"long{frames}")[:, keep])
+        label = labels.get(arm, arm)
+        row = {"arm": arm, "a": f"{label}, K clips", "b": f"{label}, one long clip", "frames": frames,
+               "videos": int(keep.sum()), "seeds": len(runs), "difference": result.mean,
+               "low": result.interval.low, "high": result.interval.high, "p_value": result.p_value}
+        rows.append({**row, "verdict": verdict(row)})
+    return pd.DataFrame(rows)
 
 
 @torch.no_grad()

@@ -21,6 +21,17 @@ for variable, folder in (("MICT_DATA", "data"), ("MICT_BUILD", "build"), ("MICT_
 os.environ["MICT_STRICT_BANDS"] = "1"
 
 
+#: The executed course's table (notebook, status, time), once the session has run it.
+COURSE_TIMES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Every run of the slow tests reports what the course took from scratch, notebook by notebook."""
+    if COURSE_TIMES:
+        terminalreporter.write_sep("=", "the course from scratch (data, training, notebooks)")
+        terminalreporter.write_line(COURSE_TIMES[0])
+
+
 def pytest_sessionfinish(session, exitstatus):
     if exitstatus == 0:
         shutil.rmtree(OUTPUT, ignore_errors=True)
@@ -142,6 +153,6 @@ def executed_course():
 
     started = time.time()
     table = run_course("quick")
-    print("\n" + format_course_table(table))
-    (paths.build_dir() / "course-times.txt").write_text(format_course_table(table) + "\n")
+    COURSE_TIMES.append(format_course_table(table))
+    (paths.build_dir() / "course-times.txt").write_text(COURSE_TIMES[-1] + "\n")
     return table, started

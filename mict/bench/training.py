@@ -40,23 +40,15 @@ def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3
                 for store in ("JPEG frames", "decoded frames")}
     if not (root / datasets["decoded frames"].videos["frames_dir"].iloc[0] / "frames.npy").is_file():
         del datasets["decoded frames"]  # frames too large to be stored decoded: training reads JPEGs
-    classes = len(datasets["JPEG frames"].classes)
-    torch.manual_seed(config.seed)
-    model = get_model(config.model, num_classes=classes, **{**config.model_options(), "pretrained": False}).train()
-    optimizer = build_optimizer(config, model)
+    step, clips, labels = _model_step(config, classes=len(datasets["JPEG frames"].classes))
     dtype, _ = autocast_dtype(config.amp, torch.device("cpu"))
     batch = config.batch_size
-
-    def step(clips, labels):
-        optimisation_step(model, optimizer, clips, labels, autocast_dtype=dtype)
 
     def loader(dataset):
         sampler = torch.utils.data.RandomSampler(dataset, replacement=True, num_samples=batch * (steps + warmup),
                                                  generator=torch.Generator().manual_seed(0))
         return make_loader(dataset, batch, sampler, config.workers, torch.device("cpu"), drop_last=True)
 
-    clips = torch.randn(batch, 3, config.frames, config.crop_size, config.crop_size)
-    labels = torch.randint(0, classes, (batch,))
     for _ in range(warmup):
         step(clips, labels)
 
@@ -92,6 +84,21 @@ def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3
     return table
 
 
+def _model_step(config: TrainConfig, classes: int):
+    """The configuration's model and optimiser, seeded as training seeds them, behind its optimisation
+    step (`step(clips, labels)`), and a random batch of the configuration's shape."""
+    torch.manual_seed(config.seed)
+    model = get_model(config.model, num_classes=classes, **{**config.model_options(), "pretrained": False}).train()
+    optimizer = build_optimizer(config, model)
+    dtype, _ = autocast_dtype(config.amp, torch.device("cpu"))
+
+    def step(clips, labels):
+        optimisation_step(model, optimizer, clips, labels, autocast_dtype=dtype)
+
+    clips = torch.randn(config.batch_size, 3, config.frames, config.crop_size, config.crop_size)
+    return step, clips, torch.randint(0, classes, (config.batch_size,))
+
+
 def _seconds(run) -> float:
     start = time.perf_counter()
     run()
@@ -103,30 +110,21 @@ def model_step_operators(config: TrainConfig, *, classes: int = 10, steps: int =
     """The operators that take a model step's time, on random clips of the configuration's shape: one
     row per operator and input shapes, by self CPU time per step, the slowest `top` of them.
 
-    `attrs['step_ms']` is the median step time, measured without the profiler, `attrs['gflop_per_step']` the arithmetic of its
-    forward and backward passes (`torch.utils.flop_counter`, a multiply-add counts 2), and
-    `attrs['gflop_per_s']` their ratio: set beside the CPU's peak, it says how much a faster kernel
-    could still win, as against doing less arithmetic.
+    `attrs['step_ms']` is the median step time, measured without the profiler; `attrs['gflop_per_step']`
+    the arithmetic of its forward and backward passes (`torch.utils.flop_counter`, a multiply-add
+    counts 2), and `attrs['gflop_per_s']` their ratio: set beside the CPU's peak, it says how much a
+    faster kernel could still win, as against doing less arithmetic.
     """
-    torch.manual_seed(config.seed)
-    model = get_model(config.model, num_classes=classes, **{**config.model_options(), "pretrained": False}).train()
-    optimizer = build_optimizer(config, model)
-    dtype, _ = autocast_dtype(config.amp, torch.device("cpu"))
-    clips = torch.randn(config.batch_size, 3, config.frames, config.crop_size, config.crop_size)
-    labels = torch.randint(0, classes, (config.batch_size,))
-
-    def step():
-        optimisation_step(model, optimizer, clips, labels, autocast_dtype=dtype)
-
+    step, clips, labels = _model_step(config, classes)
     for _ in range(warmup):
-        step()
+        step(clips, labels)
     counter = FlopCounterMode(display=False)
     with counter:
-        step()
-    step_ms = statistics.median(_seconds(step) for _ in range(steps)) * 1000
+        step(clips, labels)
+    step_ms = statistics.median(_seconds(partial(step, clips, labels)) for _ in range(steps)) * 1000
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as profiler:
         for _ in range(steps):
-            step()
+            step(clips, labels)
     events = [e for e in profiler.key_averages(group_by_input_shape=True) if e.key.startswith("aten::")]
     profiled = sum(e.self_cpu_time_total for e in events)
     # the profiler slows every operator down, so each one's share of the profiled time is scaled to the

@@ -8,9 +8,34 @@ from pathlib import Path
 from .errors import MictError
 
 
+def _saved_benchmark(args: argparse.Namespace, command: str):
+    """The table `--against` names, read before measuring so that a wrong path fails at once."""
+    from .bench.saved import load_table
+
+    return load_table(args.against, command=command) if args.against else None
+
+
+def _compare_and_save(args: argparse.Namespace, command: str, before, table, *, key: str, values: list[str]) -> None:
+    """`--against`: print this run beside the saved one, measure by measure; `--save`: keep this run."""
+    from .bench.saved import describe_machine, save_table, side_by_side
+    from .sweep import machine
+
+    if before is not None:
+        print(f"\nbefore: {args.against}, measured on {describe_machine(before.attrs['machine'])}")
+        print(f"now: measured on {describe_machine(machine())}")
+        if before.attrs["machine"] != machine():
+            print("(different machines: each ratio mixes the change with the machine)")
+        for value in values:
+            print(side_by_side(before, table, key=key, value=value).to_string(
+                index=False, float_format="{:.2f}".format, na_rep="—"))
+    if args.save:
+        print(f"wrote {save_table(table, args.save, command=command)}")
+
+
 def _speed(args: argparse.Namespace) -> int:
     from .bench import benchmark_models, format_table
 
+    before = _saved_benchmark(args, "speed")
     names = args.model or ["mict_resnet18", "resnet3d_18"]
     table = benchmark_models(
         names,
@@ -29,6 +54,7 @@ def _speed(args: argparse.Namespace) -> int:
         original_layout=args.original_layout,
     )
     print(format_table(table))
+    _compare_and_save(args, "speed", before, table, key="model", values=["latency_ms", "frames_per_s"])
     if args.csv:
         table.to_csv(args.csv, index=False)
         print(f"wrote {args.csv}")
@@ -233,12 +259,14 @@ def _predict(args: argparse.Namespace) -> int:
 def _bench_train(args: argparse.Namespace) -> int:
     from .bench import model_step_operators, training_throughput
 
+    before = _saved_benchmark(args, "bench-train")
     table = training_throughput(_config_from_args(args), steps=args.steps, rounds=args.rounds)
     print(table.attrs["input"])
     print(table.to_string(index=False, formatters={"clips_per_s": "{:.1f}".format,
                                                    "of the model step": "{:.0%}".format}))
     print(f"bottleneck: {table.attrs['bottleneck']}; the training loop runs at "
           f"{table.attrs['loop_vs_model']:.0%} of the model step's clips/s")
+    _compare_and_save(args, "bench-train", before, table, key="measure", values=["clips_per_s"])
     if args.operators:
         operators = model_step_operators(_config_from_args(args), top=args.operators)
         print(f"\nthe model step: {operators.attrs['step_ms']:.0f} ms, "
@@ -297,6 +325,12 @@ def _course(args: argparse.Namespace) -> int:
     return 1 if len(failed) else 0
 
 
+def _add_saving_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--save", metavar="FILE.json", help="keep this run's table (and its machine) in FILE.json")
+    command.add_argument("--against", metavar="FILE.json",
+                         help="print this run beside one saved with --save (before and after a change)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .models import TEMPORAL_KERNELS, list_models
     from .runtime import AMP_MODES
@@ -327,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also measure each model with the original implementation's tensor layout "
                             "(contiguous N·C·T·H·W clips, time folded by transpose + copy)")
     speed.add_argument("--csv", help="also write the table to this CSV file")
+    _add_saving_flags(speed)
     speed.set_defaults(run=_speed)
 
     synth = commands.add_parser(
@@ -398,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="interleaved repetitions of every measure; the table gives the median")
     bench_train.add_argument("--operators", type=_non_negative, default=0, metavar="N",
                              help="then profile the model step and list its N slowest operators, with its GFLOP/s")
+    _add_saving_flags(bench_train)
     bench_train.set_defaults(run=_bench_train)
 
     from .sweep import SWEEPS

@@ -171,7 +171,7 @@ differences[["comparison", "difference", "low", "high", "p_value", "survives_los
 # seed's rounding: read the shipped sentence above as fragile, not as settled.
 
 # %%
-on_this_machine = verdicts_on_this_machine(live, shipped, pairs, labels)
+on_this_machine = verdicts_on_this_machine(differences, pooled(live, shipped), labels)
 for row in arm_table(pooled(live, shipped), labels).itertuples():
     results.record(f"{row.arm}_mean_top1", row.mean)
 for _, row in on_this_machine.iterrows():

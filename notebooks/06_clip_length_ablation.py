@@ -28,13 +28,13 @@ from mict.config import QUICK_BY_VERSION
 from mict.course import Results, get_run, settings
 from mict.course.analysis.ablation import (
     clip_length_table,
-    finding,
     last_step_gap,
     learning_rates_chosen_on_validation,
     live_record,
     padding_story_outcome,
     per_step_accuracy,
     pooled,
+    same_findings,
     shipped_evidence,
     temporal_steps,
     ways_compared,
@@ -160,8 +160,7 @@ n_frames = next(iter(evidence.values()))[0].arrays["test/n_frames"]
 compared = [(max(LENGTHS), False), (max(n for n in LENGTHS if (n_frames >= n).mean() >= 0.5), True)]
 ways = pd.concat([ways_compared(evidence, labels, n, at_least=control) for n, control in compared])
 here = pd.concat([ways_compared(records, labels, n, at_least=control) for n, control in compared])
-ways["same finding here"] = [finding(a) == finding(b) for (_, a), (_, b) in zip(ways.iterrows(), here.iterrows(),
-                                                                              strict=True)]
+ways["same finding here"] = same_findings(ways, here)
 for row in ways.itertuples():
     print(f"· first {row.frames} frames, {row.videos} videos: {row.verdict}")
 ways[["a", "videos", "seeds", "difference", "low", "high", "p_value", "same finding here"]].round(3)

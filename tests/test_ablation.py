@@ -20,6 +20,7 @@ from mict.course.analysis.ablation import (  # noqa: E402
     padding_story_outcome,
     per_step_accuracy,
     pooled,
+    same_findings,
     shipped_evidence,
     shipped_prediction_band,
     survives_losing_a_seed,
@@ -77,13 +78,13 @@ def test_claims_rest_on_the_shipped_seeds_unless_the_live_seed_was_not_shipped(t
 
 def test_a_live_run_that_would_change_a_finding_is_reported(two_arms):
     records, _ = two_arms
-    same = verdicts_on_this_machine({"good": records["good"][0], "bad": records["bad"][0]}, records,
-                                    [("good", "bad")], LABELS).iloc[0]
+    differences = difference_table(records, [("good", "bad")], LABELS)
+    same = verdicts_on_this_machine(differences, records, LABELS).iloc[0]
     assert same["same finding"] and same["shipped finding"] == same["finding here"] == "more accurate"
     labels = records["good"][0].arrays["test/labels"]
     all_wrong = record("good", 0, np.zeros(len(labels), dtype=bool), labels)
-    changed = verdicts_on_this_machine({"good": all_wrong, "bad": records["bad"][0]}, records,
-                                       [("good", "bad")], LABELS).iloc[0]
+    changed = verdicts_on_this_machine(differences, pooled({"good": all_wrong, "bad": records["bad"][0]}, records),
+                                       LABELS).iloc[0]
     assert changed["shipped finding"] == "more accurate" and changed["finding here"] != "more accurate"
     assert not changed["same finding"] and changed["low here"] < 0
 
@@ -126,6 +127,15 @@ def test_k_clips_and_one_long_clip_are_compared_paired_on_the_same_videos():
     assert 20 < row["difference"] < 35 and row["videos"] == videos and row["seeds"] == 5
     control = ways_compared(records, {"v1": "MiCT v1"}, 100, at_least=True).iloc[0]
     assert control["videos"] == 80 and control["low"] < control["difference"] < control["high"]
+
+
+def test_same_findings_compares_two_tables_of_the_same_comparisons_row_by_row():
+    table = pd.DataFrame({"a": ["x", "x"], "b": ["y", "z"], "low": [1.0, -2.0], "high": [3.0, 2.0], "seeds": 5})
+    here = table.assign(low=[-1.0, -3.0])  # the first interval now reaches below zero, the second still spans it
+    assert same_findings(table, here) == [False, True]
+    assert same_findings(table, table) == [True, True]
+    with pytest.raises(ValueError, match="same comparisons"):
+        same_findings(table, here.iloc[::-1])
 
 
 def test_findings_are_the_kinds_of_verdict():

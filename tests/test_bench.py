@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import pytest
 import torch
 
@@ -13,9 +14,11 @@ from mict.bench import (
     model_step_operators,
     training_throughput,
 )
+from mict.bench.saved import load_table, save_table, side_by_side
 from mict.cli import main
 from mict.config import make_config
 from mict.data import ClipDataset
+from mict.errors import DataError, MissingFileError
 from mict.models import count_parameters, get_model
 
 
@@ -61,6 +64,43 @@ def test_speed_command_compares_models(capsys, tmp_path):
     assert code == 0
     assert "mict_resnet18" in out and "resnet3d_18" in out and "frames_per_s" in out
     assert (tmp_path / "speed.csv").exists()
+
+
+def test_a_saved_benchmark_reads_back_and_sits_beside_a_new_one(tmp_path):
+    before = pd.DataFrame({"measure": ["model", "loader"], "clips_per_s": [100.0, 400.0]})
+    before.attrs.update(loop_vs_model=0.8, bottleneck="model", not_kept=[1, 2])
+    save_table(before, tmp_path / "before.json", command="bench-train")
+    loaded = load_table(tmp_path / "before.json", command="bench-train")
+    pd.testing.assert_frame_equal(loaded, before)
+    assert loaded.attrs["loop_vs_model"] == 0.8 and "not_kept" not in loaded.attrs
+    assert loaded.attrs["machine"]["threads"] == torch.get_num_threads()
+    now = pd.DataFrame({"measure": ["loader", "model", "loop"], "clips_per_s": [200.0, 150.0, 120.0]})
+    table = side_by_side(loaded, now, key="measure", value="clips_per_s").set_index("measure")
+    assert list(table.index) == ["model", "loader", "loop"]  # the saved order, then what is new
+    assert table.loc["model", "now / before"] == 1.5 and table.loc["loader", "now / before"] == 0.5
+    assert math.isnan(table.loc["loop", "clips_per_s before"]) and math.isnan(table.loc["loop", "now / before"])
+
+
+def test_a_wrong_saved_benchmark_is_named_with_the_fix(tmp_path):
+    with pytest.raises(MissingFileError, match="--save"):
+        load_table(tmp_path / "absent.json", command="speed")
+    (tmp_path / "notes.json").write_text("not json")
+    with pytest.raises(DataError, match="notes.json: not a saved benchmark"):
+        load_table(tmp_path / "notes.json", command="speed")
+    save_table(pd.DataFrame({"model": ["m"], "latency_ms": [1.0]}), tmp_path / "speed.json", command="speed")
+    with pytest.raises(DataError, match="like with like"):
+        load_table(tmp_path / "speed.json", command="bench-train")
+
+
+def test_speed_command_prints_a_run_beside_the_saved_one(capsys, tmp_path):
+    tiny = ["speed", "--model", "frame_resnet18", "--width", "4", "--frames", "2", "--size", "32", "--runs", "2",
+            "--warmup", "0", "--no-memory"]
+    assert main([*tiny, "--save", str(tmp_path / "before.json")]) == 0
+    assert main([*tiny, "--against", str(tmp_path / "before.json")]) == 0
+    out = capsys.readouterr().out
+    assert "latency_ms before" in out and "frames_per_s now" in out and "now / before" in out
+    assert main([*tiny, "--against", str(tmp_path / "absent.json")]) == 2
+    assert "no such benchmark file" in capsys.readouterr().err
 
 
 def test_speed_command_rejects_an_unknown_model(capsys):

@@ -3,11 +3,11 @@
 The course trains seed 0 of every arm live (`live_record`) and reads the other seeds from the
 records shipped in data/sweeps (`mict.sweep`). A notebook's claims rest on `shipped_evidence`, the
 shipped seeds, so that every machine reads the same numbers and draws the same conclusions; `pooled`
-puts this machine's live runs in place of the shipped runs of their seed, and `verdicts_on_this_machine`
-says whether that changes a conclusion. Every accuracy gets a 95% interval over seeds and test videos,
-and every comparison a paired difference with its interval and tests (`mict.stats`). A sentence of a
-notebook that compares two arms rests on `verdict`, which says what the interval supports and nothing
-more.
+puts this machine's live runs in place of the shipped runs of their seed, and `same_findings`
+(`verdicts_on_this_machine` for pairs of arms) says whether that changes a conclusion. Every
+accuracy gets a 95% interval over seeds and test videos, and every comparison a paired difference
+with its interval and tests (`mict.stats`). A sentence of a notebook that compares two arms rests
+on `verdict`, which says what the interval supports and nothing more.
 """
 
 import math
@@ -121,22 +121,30 @@ def survives_losing_a_seed(records: dict[str, list[RunRecord]], pairs: list[tupl
     return survives
 
 
-def verdicts_on_this_machine(live: dict[str, RunRecord], shipped: dict[str, list[RunRecord]],
-                              pairs: list[tuple[str, str]], labels: dict[str, str]) -> pd.DataFrame:
-    """Each comparison as the shipped seeds make it (`shipped_evidence`) beside the same comparison with
-    this machine's live runs in place of the shipped runs of their seed (`pooled`). Where the two
-    findings differ, the shipped claim hangs on which CPU trained one seed: read it as fragile."""
-    shipped_rows = difference_table(shipped_evidence(live, shipped), pairs, labels).set_index(["a", "b"])
-    machine_rows = difference_table(pooled(live, shipped), pairs, labels).set_index(["a", "b"])
-    rows = []
-    for (a, b), row in shipped_rows.iterrows():
-        mine = machine_rows.loc[(a, b)]
-        rows.append({"a": a, "b": b, "comparison": row["comparison"],
-                     "shipped seeds": f"[{row['low']:.1f}, {row['high']:.1f}]", "shipped finding": finding(row),
-                     "with this machine's runs": f"[{mine['low']:.1f}, {mine['high']:.1f}]",
-                     "finding here": finding(mine), "low here": mine["low"], "high here": mine["high"],
-                     "same finding": finding(row) == finding(mine)})
-    return pd.DataFrame(rows)
+def same_findings(table: pd.DataFrame, here: pd.DataFrame) -> list[bool]:
+    """Row by row, whether two tables of the same comparisons (`difference_table` or `ways_compared`
+    rows: the shipped seeds', say, and this machine's) reach the same `finding`."""
+    if list(table["a"]) != list(here["a"]) or list(table["b"]) != list(here["b"]):
+        raise ValueError("the two tables must hold the same comparisons in the same order")
+    pairs = zip(table.iterrows(), here.iterrows(), strict=True)
+    return [finding(mine) == finding(theirs) for (_, mine), (_, theirs) in pairs]
+
+
+def verdicts_on_this_machine(differences: pd.DataFrame, records_here: dict[str, list[RunRecord]],
+                             labels: dict[str, str]) -> pd.DataFrame:
+    """Each comparison of `differences` (the `difference_table` of the shipped seeds, `shipped_evidence`)
+    beside the same comparison made with `records_here` (`pooled`: this machine's live runs in place of
+    the shipped runs of their seed). Where the two findings differ, the shipped claim hangs on which
+    CPU trained one seed: read it as fragile."""
+    here = difference_table(records_here, list(zip(differences["a"], differences["b"], strict=True)), labels)
+    return pd.DataFrame({
+        "a": differences["a"], "b": differences["b"], "comparison": differences["comparison"],
+        "shipped seeds": [f"[{r.low:.1f}, {r.high:.1f}]" for r in differences.itertuples()],
+        "shipped finding": [finding(row) for _, row in differences.iterrows()],
+        "with this machine's runs": [f"[{r.low:.1f}, {r.high:.1f}]" for r in here.itertuples()],
+        "finding here": [finding(row) for _, row in here.iterrows()],
+        "low here": here["low"].to_numpy(), "high here": here["high"].to_numpy(),
+        "same finding": same_findings(differences, here)}).reset_index(drop=True)
 
 
 def shipped_prediction_band(values: list[float], coverage: float = 0.99) -> tuple[float, float]:

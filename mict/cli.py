@@ -17,13 +17,12 @@ def _saved_benchmark(args: argparse.Namespace, command: str):
 
 def _compare_and_save(args: argparse.Namespace, command: str, before, table, *, key: str, values: list[str]) -> None:
     """`--against`: print this run beside the saved one, measure by measure; `--save`: keep this run."""
-    from .bench.saved import describe_machine, save_table, side_by_side
-    from .sweep import machine
+    from .bench.saved import describe_machine, save_table, side_by_side, this_machine
 
     if before is not None:
         print(f"\nbefore: {args.against}, measured on {describe_machine(before.attrs['machine'])}")
-        print(f"now: measured on {describe_machine(machine())}")
-        if before.attrs["machine"] != machine():
+        print(f"now: measured on {describe_machine(this_machine())}")
+        if before.attrs["machine"] != this_machine():
             print("(different machines: each ratio mixes the change with the machine)")
         for value in values:
             print(side_by_side(before, table, key=key, value=value).to_string(

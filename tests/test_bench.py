@@ -74,6 +74,7 @@ def test_a_saved_benchmark_reads_back_and_sits_beside_a_new_one(tmp_path):
     pd.testing.assert_frame_equal(loaded, before)
     assert loaded.attrs["loop_vs_model"] == 0.8 and "not_kept" not in loaded.attrs
     assert loaded.attrs["machine"]["threads"] == torch.get_num_threads()
+    assert loaded.attrs["machine"]["capability"] == torch.backends.cpu.get_cpu_capability()
     now = pd.DataFrame({"measure": ["loader", "model", "loop"], "clips_per_s": [200.0, 150.0, 120.0]})
     table = side_by_side(loaded, now, key="measure", value="clips_per_s").set_index("measure")
     assert list(table.index) == ["model", "loader", "loop"]  # the saved order, then what is new

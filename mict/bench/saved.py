@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import torch
 
 from ..atomic import atomic_path
 from ..errors import DataError, MissingFileError
@@ -13,13 +14,19 @@ from ..errors import DataError, MissingFileError
 FORMAT = "mict-benchmark/1"
 
 
-def save_table(table: pd.DataFrame, path: str | Path, *, command: str) -> Path:
-    """Write `table` (its rows and its `attrs`) with the machine that measured it, as JSON, atomically."""
+def this_machine() -> dict:
+    """`mict.sweep.machine()` and the vector instructions torch dispatches to: two CPUs with one model
+    name (an AMD EPYC with AVX2, another with AVX512) run at different speeds."""
     from ..sweep import machine
 
+    return {**machine(), "capability": torch.backends.cpu.get_cpu_capability()}
+
+
+def save_table(table: pd.DataFrame, path: str | Path, *, command: str) -> Path:
+    """Write `table` (its rows and its `attrs`) with the machine that measured it, as JSON, atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"format": FORMAT, "command": command, "machine": machine(),
+    payload = {"format": FORMAT, "command": command, "machine": this_machine(),
                "attrs": {k: v for k, v in table.attrs.items() if isinstance(v, str | int | float | bool)},
                "rows": json.loads(table.to_json(orient="records"))}
     with atomic_path(path) as tmp:
@@ -48,7 +55,8 @@ def load_table(path: str | Path, *, command: str) -> pd.DataFrame:
 
 
 def describe_machine(machine: dict) -> str:
-    return f"{machine['cpu']}, {machine['threads']} threads, torch {machine['torch']}, {machine['device']}"
+    capability = f" ({machine['capability']})" if machine.get("capability") else ""
+    return f"{machine['cpu']}{capability}, {machine['threads']} threads, torch {machine['torch']}, {machine['device']}"
 
 
 def side_by_side(before: pd.DataFrame, now: pd.DataFrame, *, key: str, value: str) -> pd.DataFrame:

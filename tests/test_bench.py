@@ -88,6 +88,9 @@ def test_a_wrong_saved_benchmark_is_named_with_the_fix(tmp_path):
     (tmp_path / "notes.json").write_text("not json")
     with pytest.raises(DataError, match="notes.json: not a saved benchmark"):
         load_table(tmp_path / "notes.json", command="speed")
+    (tmp_path / "cut.json").write_text('{"format": "mict-benchmark/1", "command": "speed"}')
+    with pytest.raises(DataError, match="cut.json: not a saved benchmark"):
+        load_table(tmp_path / "cut.json", command="speed")
     save_table(pd.DataFrame({"model": ["m"], "latency_ms": [1.0]}), tmp_path / "speed.json", command="speed")
     with pytest.raises(DataError, match="like with like"):
         load_table(tmp_path / "speed.json", command="bench-train")

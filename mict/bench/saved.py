@@ -43,14 +43,15 @@ def load_table(path: str | Path, *, command: str) -> pd.DataFrame:
         payload = json.loads(path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DataError(f"{path}: not a saved benchmark ({error}); write one with `mict {command} --save`") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise DataError(f"{path}: not a saved benchmark (expected format {FORMAT!r}); write one with "
-                        f"`mict {command} --save`")
+    complete = isinstance(payload, dict) and {"command", "machine", "rows"} <= set(payload)
+    if not complete or payload.get("format") != FORMAT:
+        raise DataError(f"{path}: not a saved benchmark (expected format {FORMAT!r} with its command, machine and "
+                        f"rows); write one with `mict {command} --save`")
     if payload["command"] != command:
         raise DataError(f"{path} holds a `mict {payload['command']}` benchmark, not `mict {command}`: compare "
                         f"like with like")
     table = pd.DataFrame(payload["rows"])
-    table.attrs.update(payload["attrs"], machine=payload["machine"], command=command)
+    table.attrs.update(payload.get("attrs", {}), machine=payload["machine"], command=command)
     return table
 
 

@@ -20,9 +20,10 @@ def _compare_and_save(args: argparse.Namespace, command: str, before, table, *, 
     from .bench.saved import describe_machine, save_table, side_by_side, this_machine
 
     if before is not None:
+        machine = this_machine()
         print(f"\nbefore: {args.against}, measured on {describe_machine(before.attrs['machine'])}")
-        print(f"now: measured on {describe_machine(this_machine())}")
-        if before.attrs["machine"] != this_machine():
+        print(f"now: measured on {describe_machine(machine)}")
+        if before.attrs["machine"] != machine:
             print("(different machines: each ratio mixes the change with the machine)")
         for value in values:
             print(side_by_side(before, table, key=key, value=value).to_string(

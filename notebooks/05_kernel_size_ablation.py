@@ -171,8 +171,9 @@ differences[["comparison", "difference", "low", "high", "p_value", "survives_los
 # seed's rounding: read the shipped sentence above as fragile, not as settled.
 
 # %%
-on_this_machine = verdicts_on_this_machine(differences, pooled(live, shipped), labels)
-for row in arm_table(pooled(live, shipped), labels).itertuples():
+records_here = pooled(live, shipped)
+on_this_machine = verdicts_on_this_machine(differences, records_here, labels)
+for row in arm_table(records_here, labels).itertuples():
     results.record(f"{row.arm}_mean_top1", row.mean)
 for _, row in on_this_machine.iterrows():
     results.record(f"{row['a']}_minus_{row['b']}_low", row["low here"])

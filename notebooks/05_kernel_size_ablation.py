@@ -36,6 +36,7 @@ from mict.course import Results, get_run, settings
 from mict.course.analysis.ablation import (
     architecture_costs,
     arm_table,
+    changed_findings,
     difference_table,
     live_record,
     pooled,
@@ -178,9 +179,7 @@ for row in arm_table(records_here, labels).itertuples():
 for _, row in on_this_machine.iterrows():
     results.record(f"{row['a']}_minus_{row['b']}_low", row["low here"])
     results.record(f"{row['a']}_minus_{row['b']}_high", row["high here"])
-changed = on_this_machine.loc[~on_this_machine["same finding"], "comparison"]
-print("with this machine's seed-0 runs, " + ("every finding is the same" if changed.empty
-                                            else f"these findings change: {', '.join(changed)}"))
+print(changed_findings(on_this_machine))
 on_this_machine[["comparison", "shipped seeds", "shipped finding", "with this machine's runs", "finding here"]]
 
 # %% [markdown]

@@ -12,9 +12,11 @@ import torch  # noqa: E402
 from mict.course.analysis.ablation import (  # noqa: E402
     architecture_costs,
     arm_table,
+    changed_findings,
     clip_length_table,
     difference_table,
     finding,
+    findings_side_by_side,
     last_step_gap,
     learning_rates_chosen_on_validation,
     padding_story_outcome,
@@ -28,6 +30,7 @@ from mict.course.analysis.ablation import (  # noqa: E402
     verdict,
     verdicts_on_this_machine,
     ways_compared,
+    ways_survive_losing_a_seed,
 )
 from mict.course.viz.results import plot_arm_accuracy, plot_clip_length_curves, plot_differences  # noqa: E402
 from mict.models import get_model  # noqa: E402
@@ -108,6 +111,54 @@ def test_a_finding_that_one_seed_carries_does_not_survive_losing_it():
     assert survives_losing_a_seed(carried, [("good", "bad")], LABELS) == [False]
     one_seed = {arm: runs[:1] for arm, runs in steady.items()}
     assert survives_losing_a_seed(one_seed, [("good", "bad")], LABELS) == [False]
+
+
+def test_a_changed_finding_is_named_with_both_intervals(two_arms):
+    records, _ = two_arms
+    differences = difference_table(records, [("good", "bad")], LABELS)
+    assert changed_findings(verdicts_on_this_machine(differences, records, LABELS)) == (
+        "with this machine's seed-0 runs, every finding is the same")
+    labels = records["good"][0].arrays["test/labels"]
+    all_wrong = record("good", 0, np.zeros(len(labels), dtype=bool), labels)
+    changed = verdicts_on_this_machine(differences, pooled({"good": all_wrong, "bad": records["bad"][0]}, records),
+                                       LABELS)
+    line = changed_findings(changed)
+    assert line.startswith("with this machine's seed-0 runs, these findings change: a good arm − a worse arm: "
+                           "more accurate [")
+    assert changed["with this machine's runs"].iloc[0] in line and "with the shipped seeds" in line
+
+
+def clip_ways(points_per_seed, videos=300, base=200):
+    """One arm 'v1' whose K clips get `points_per_seed[s]` more videos right than its long clip at seed s."""
+    labels = np.zeros(videos, dtype=int)
+    runs = []
+    for seed, extra in enumerate(points_per_seed):
+        run = record("v1", seed, np.arange(videos) < base + extra, labels)
+        run.arrays["test/clips100"] = run.arrays["test/clip"]
+        run.arrays["test/long100"] = record("v1", seed, np.arange(videos) < base, labels).arrays["test/clip"]
+        runs.append(run)
+    return {"v1": runs}
+
+
+def test_a_k_clips_finding_that_one_seed_carries_is_fragile():
+    steady, carried = clip_ways([12, 12, 12, 12, 12]), clip_ways([22, 12, 12, 12, 0])
+    for records in (steady, carried):
+        assert ways_compared(records, {"v1": "MiCT v1"}, 100)["low"].iloc[0] > 0
+    assert ways_survive_losing_a_seed(steady, {"v1": "MiCT v1"}, 100) == [True]
+    assert ways_survive_losing_a_seed(carried, {"v1": "MiCT v1"}, 100) == [False]
+    assert ways_survive_losing_a_seed({"v1": steady["v1"][:1]}, {"v1": "MiCT v1"}, 100) == [False]
+
+
+def test_k_clips_findings_on_this_machine_sit_beside_the_shipped_ones():
+    shipped = clip_ways([12, 12, 12, 12, 12])
+    here = {"v1": clip_ways([-40])["v1"] + shipped["v1"][1:]}  # this machine's seed 0: the long clip wins
+    table = findings_side_by_side(ways_compared(shipped, {"v1": "MiCT v1"}, 100),
+                                  ways_compared(here, {"v1": "MiCT v1"}, 100))
+    row = table.iloc[0]
+    assert row["comparison"] == "MiCT v1: K clips − one long clip, first 100 frames of 300 videos"
+    assert row["shipped finding"] == "more accurate" and row["finding here"] != "more accurate"
+    assert not row["same finding"] and row["low here"] < 0
+    assert "these findings change: MiCT v1: K clips − one long clip" in changed_findings(table)
 
 
 def test_k_clips_and_one_long_clip_are_compared_paired_on_the_same_videos():

@@ -4,7 +4,8 @@ The course trains seed 0 of every arm live (`live_record`) and reads the other s
 records shipped in data/sweeps (`mict.sweep`). A notebook's claims rest on `shipped_evidence`, the
 shipped seeds, so that every machine reads the same numbers and draws the same conclusions; `pooled`
 puts this machine's live runs in place of the shipped runs of their seed, and `same_findings`
-(`verdicts_on_this_machine` for pairs of arms) says whether that changes a conclusion. Every
+(`findings_side_by_side`, `verdicts_on_this_machine` for pairs of arms) says whether that changes a
+conclusion. Every
 accuracy gets a 95% interval over seeds and test videos, and every comparison a paired difference
 with its interval and tests (`mict.stats`). A sentence of a notebook that compares two arms rests
 on `verdict`, which says what the interval supports and nothing more.
@@ -121,6 +122,22 @@ def survives_losing_a_seed(records: dict[str, list[RunRecord]], pairs: list[tupl
     return survives
 
 
+def ways_survive_losing_a_seed(records: dict[str, list[RunRecord]], labels: dict[str, str], frames: int,
+                               at_least: bool = False) -> list[bool]:
+    """Per arm of `ways_compared(records, labels, frames, at_least)`: whether its finding stands with any
+    one of the arm's seeds left out, as `survives_losing_a_seed` asks of two arms."""
+    def finding_of(arm, runs):
+        return finding(ways_compared({arm: runs}, labels, frames, at_least).iloc[0])
+
+    survives = []
+    for arm, runs in records.items():
+        everything = finding_of(arm, runs)
+        seeds = sorted({r.seed for r in runs})
+        survives.append(everything != "no verdict" and all(
+            finding_of(arm, [r for r in runs if r.seed != left_out]) == everything for left_out in seeds))
+    return survives
+
+
 def same_findings(table: pd.DataFrame, here: pd.DataFrame) -> list[bool]:
     """Row by row, whether two tables of the same comparisons (`difference_table` or `ways_compared`
     rows: the shipped seeds', say, and this machine's) reach the same `finding`."""
@@ -130,21 +147,41 @@ def same_findings(table: pd.DataFrame, here: pd.DataFrame) -> list[bool]:
     return [finding(mine) == finding(theirs) for (_, mine), (_, theirs) in pairs]
 
 
+def findings_side_by_side(shipped: pd.DataFrame, here: pd.DataFrame) -> pd.DataFrame:
+    """Two tables of the same comparisons (`difference_table` or `ways_compared` rows: the shipped
+    seeds' and this machine's, say) side by side: each one's interval and finding, and whether the two
+    findings agree. Where they differ, the shipped claim hangs on which CPU trained one seed: read it
+    as fragile."""
+    same = same_findings(shipped, here)
+    return pd.DataFrame({
+        "a": shipped["a"].to_numpy(), "b": shipped["b"].to_numpy(), "comparison": shipped["comparison"].to_numpy(),
+        "shipped seeds": [f"[{r.low:.1f}, {r.high:.1f}]" for r in shipped.itertuples()],
+        "shipped finding": [finding(row) for _, row in shipped.iterrows()],
+        "with this machine's runs": [f"[{r.low:.1f}, {r.high:.1f}]" for r in here.itertuples()],
+        "finding here": [finding(row) for _, row in here.iterrows()],
+        "low here": here["low"].to_numpy(), "high here": here["high"].to_numpy(),
+        "same finding": same})
+
+
 def verdicts_on_this_machine(differences: pd.DataFrame, records_here: dict[str, list[RunRecord]],
                              labels: dict[str, str]) -> pd.DataFrame:
     """Each comparison of `differences` (the `difference_table` of the shipped seeds, `shipped_evidence`)
     beside the same comparison made with `records_here` (`pooled`: this machine's live runs in place of
-    the shipped runs of their seed). Where the two findings differ, the shipped claim hangs on which
-    CPU trained one seed: read it as fragile."""
+    the shipped runs of their seed), by `findings_side_by_side`."""
     here = difference_table(records_here, list(zip(differences["a"], differences["b"], strict=True)), labels)
-    return pd.DataFrame({
-        "a": differences["a"], "b": differences["b"], "comparison": differences["comparison"],
-        "shipped seeds": [f"[{r.low:.1f}, {r.high:.1f}]" for r in differences.itertuples()],
-        "shipped finding": [finding(row) for _, row in differences.iterrows()],
-        "with this machine's runs": [f"[{r.low:.1f}, {r.high:.1f}]" for r in here.itertuples()],
-        "finding here": [finding(row) for _, row in here.iterrows()],
-        "low here": here["low"].to_numpy(), "high here": here["high"].to_numpy(),
-        "same finding": same_findings(differences, here)}).reset_index(drop=True)
+    return findings_side_by_side(differences, here)
+
+
+def changed_findings(side_by_side: pd.DataFrame) -> str:
+    """One line for a `findings_side_by_side` table: whether this machine's seed-0 runs change any finding,
+    and which, with the interval and finding each has here."""
+    changed = side_by_side[~side_by_side["same finding"]]
+    if changed.empty:
+        return "with this machine's seed-0 runs, every finding is the same"
+    here = "with this machine's runs"
+    return "with this machine's seed-0 runs, these findings change: " + "; ".join(
+        f"{row['comparison']}: {row['shipped finding']} {row['shipped seeds']} with the shipped seeds, "
+        f"{row['finding here']} {row[here]} here" for _, row in changed.iterrows())
 
 
 def shipped_prediction_band(values: list[float], coverage: float = 0.99) -> tuple[float, float]:
@@ -210,7 +247,9 @@ def ways_compared(records: dict[str, list[RunRecord]], labels: dict[str, str], f
         result = paired_difference(correct_table(runs, f"clips{frames}")[:, keep],
                                    correct_table(runs, f"long{frames}")[:, keep])
         label = labels.get(arm, arm)
-        row = {"arm": arm, "a": f"{label}, K clips", "b": f"{label}, one long clip", "frames": frames,
+        row = {"arm": arm, "a": f"{label}, K clips", "b": f"{label}, one long clip",
+               "comparison": f"{label}: K clips − one long clip, first {frames} frames of {int(keep.sum())} videos",
+               "frames": frames,
                "videos": int(keep.sum()), "seeds": len(runs), "difference": result.mean,
                "low": result.interval.low, "high": result.interval.high, "p_value": result.p_value}
         rows.append({**row, "verdict": verdict(row)})

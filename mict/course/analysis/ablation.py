@@ -5,10 +5,9 @@ records shipped in data/sweeps (`mict.sweep`). A notebook's claims rest on `ship
 shipped seeds, so that every machine reads the same numbers and draws the same conclusions; `pooled`
 puts this machine's live runs in place of the shipped runs of their seed, and `same_findings`
 (`findings_side_by_side`, `verdicts_on_this_machine` for pairs of arms) says whether that changes a
-conclusion. Every
-accuracy gets a 95% interval over seeds and test videos, and every comparison a paired difference
-with its interval and tests (`mict.stats`). A sentence of a notebook that compares two arms rests
-on `verdict`, which says what the interval supports and nothing more.
+conclusion. Every accuracy gets a 95% interval over seeds and test videos, and every comparison a
+paired difference with its interval and tests (`mict.stats`). A sentence of a notebook that
+compares two arms rests on `verdict`, which says what the interval supports and nothing more.
 """
 
 import math
@@ -105,37 +104,33 @@ def verdict(row: dict | pd.Series, labels: dict[str, str] | None = None) -> str:
             f"{row['high']:.1f} points")
 
 
+def _stands_with_any_seed_left_out(records: dict[str, list[RunRecord]], finding_of) -> bool:
+    """Whether `finding_of(records)` is a verdict that stays the same with any one seed the arms of
+    `records` share left out of all of them."""
+    everything = finding_of(records)
+    seeds = sorted(set.intersection(*({r.seed for r in runs} for runs in records.values())))
+    return everything != "no verdict" and all(
+        finding_of({arm: [r for r in runs if r.seed != left_out] for arm, runs in records.items()}) == everything
+        for left_out in seeds)
+
+
 def survives_losing_a_seed(records: dict[str, list[RunRecord]], pairs: list[tuple[str, str]],
                            labels: dict[str, str]) -> list[bool]:
     """Per pair: whether its finding (`finding`) stands with any one of its seeds left out. Another CPU
     family trains every seed anew, so a finding that one seed carries may not survive a move to it."""
-    def finding_of(chosen, pair):
-        return finding(difference_table(chosen, [pair], labels).iloc[0])
+    def finding_of(chosen):  # chosen holds the two arms of one pair, a first
+        return finding(difference_table(chosen, [tuple(chosen)], labels).iloc[0])
 
-    survives = []
-    for a, b in pairs:
-        seeds = sorted({r.seed for r in records[a]} & {r.seed for r in records[b]})
-        everything = finding_of(records, (a, b))
-        survives.append(everything != "no verdict" and all(
-            finding_of({arm: [r for r in records[arm] if r.seed != left_out] for arm in (a, b)}, (a, b))
-            == everything for left_out in seeds))
-    return survives
+    return [_stands_with_any_seed_left_out({a: records[a], b: records[b]}, finding_of) for a, b in pairs]
 
 
 def ways_survive_losing_a_seed(records: dict[str, list[RunRecord]], labels: dict[str, str], frames: int,
                                at_least: bool = False) -> list[bool]:
     """Per arm of `ways_compared(records, labels, frames, at_least)`: whether its finding stands with any
     one of the arm's seeds left out, as `survives_losing_a_seed` asks of two arms."""
-    def finding_of(arm, runs):
-        return finding(ways_compared({arm: runs}, labels, frames, at_least).iloc[0])
-
-    survives = []
-    for arm, runs in records.items():
-        everything = finding_of(arm, runs)
-        seeds = sorted({r.seed for r in runs})
-        survives.append(everything != "no verdict" and all(
-            finding_of(arm, [r for r in runs if r.seed != left_out]) == everything for left_out in seeds))
-    return survives
+    return [_stands_with_any_seed_left_out(
+        {arm: runs}, lambda chosen: finding(ways_compared(chosen, labels, frames, at_least).iloc[0]))
+        for arm, runs in records.items()]
 
 
 def same_findings(table: pd.DataFrame, here: pd.DataFrame) -> list[bool]:
@@ -178,10 +173,10 @@ def changed_findings(side_by_side: pd.DataFrame) -> str:
     changed = side_by_side[~side_by_side["same finding"]]
     if changed.empty:
         return "with this machine's seed-0 runs, every finding is the same"
-    here = "with this machine's runs"
+    interval_here = "with this machine's runs"
     return "with this machine's seed-0 runs, these findings change: " + "; ".join(
         f"{row['comparison']}: {row['shipped finding']} {row['shipped seeds']} with the shipped seeds, "
-        f"{row['finding here']} {row[here]} here" for _, row in changed.iterrows())
+        f"{row['finding here']} {row[interval_here]} here" for _, row in changed.iterrows())
 
 
 def shipped_prediction_band(values: list[float], coverage: float = 0.99) -> tuple[float, float]:

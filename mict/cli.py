@@ -87,12 +87,14 @@ def _range(text: str) -> tuple[int, int]:
 
 def _synth(args: argparse.Namespace) -> int:
     from .data.prepare import parse_size
-    from .data.synth import MOTION_CLASSES, SynthConfig, generate_dataset
+    from .data.synth import generate_dataset, preset
 
-    width, height = parse_size(args.size)
-    config = SynthConfig(classes=tuple(args.classes or MOTION_CLASSES), groups=args.groups,
-                         clips_per_group=args.clips, frames=args.frames, width=width, height=height,
-                         seed=args.seed)
+    config = preset(args.preset)
+    width, height = parse_size(args.size) if args.size else (config.width, config.height)
+    changes = dict(classes=tuple(args.classes) if args.classes else None, groups=args.groups,
+                   clips_per_group=args.clips, frames=args.frames, seed=args.seed)
+    config = dataclasses.replace(config, width=width, height=height,
+                                 **{k: v for k, v in changes.items() if v is not None})
     summary = generate_dataset(args.out, config, workers=args.workers)
     print(f"wrote {summary['videos']} videos ({summary['frames']} frames, {summary['classes']} classes) "
           f"in UCF-101's layout under {summary['out']}\n"
@@ -332,6 +334,7 @@ def _add_saving_flags(command: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .data.synth import PRESETS as SYNTH_PRESETS
     from .models import TEMPORAL_KERNELS, list_models
     from .runtime import AMP_MODES
 
@@ -368,12 +371,15 @@ def build_parser() -> argparse.ArgumentParser:
         "synth", help="generate the synthetic motion dataset in UCF-101's layout",
         description="Write videos whose classes are motions only, with UCF-101's folders and split lists.")
     synth.add_argument("--out", required=True, help="folder to write UCF-101/ and ucfTrainTestlist/ into")
-    synth.add_argument("--classes", nargs="+", help="a subset of the motion classes (default: all ten)")
-    synth.add_argument("--groups", type=int, default=25, help="groups per class (≥ 21, as split 3 needs)")
-    synth.add_argument("--clips", type=_range, default=(4, 5), help="clips per group, e.g. 4-5")
-    synth.add_argument("--frames", type=_range, default=(40, 100), help="video length range, e.g. 40-100")
-    synth.add_argument("--size", default="128x96", help="frame size WIDTHxHEIGHT")
-    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--preset", default="motion", choices=list(SYNTH_PRESETS),
+                       help="the dataset the other flags start from: motion (the course's ten motions) or "
+                            "speed (three classes that differ only in speed)")
+    synth.add_argument("--classes", nargs="+", help="a subset of the catalogue's classes (default: the preset's)")
+    synth.add_argument("--groups", type=int, help="groups per class (≥ 21, as split 3 needs; default: the preset's)")
+    synth.add_argument("--clips", type=_range, help="clips per group, e.g. 4-5 (default: the preset's)")
+    synth.add_argument("--frames", type=_range, help="video length range, e.g. 40-100 (default: the preset's)")
+    synth.add_argument("--size", help="frame size WIDTHxHEIGHT (default: the preset's)")
+    synth.add_argument("--seed", type=int, help="default: the preset's")
     synth.add_argument("--workers", type=_positive, help="processes (default: one per CPU core)")
     synth.set_defaults(run=_synth)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import paths
 from .code_version import code_version
+from .data.synth import PRESETS as SYNTHETIC_DATASETS
 from .errors import ConfigError
 from .models import TEMPORAL_KERNELS, TEMPORAL_STRIDES, list_models, model_spec
 from .runtime import AMP_MODES
@@ -43,6 +44,9 @@ class TrainConfig:
     # data
     data: str | None = option(None, "prepared dataset (default: the profile's; the quick profile generates "
                                      "the synthetic one when missing)")
+    synthetic: str = option("motion", "which synthetic dataset the quick profile uses (and generates when "
+                                      "missing): motion, the course's ten motions, or speed, three classes "
+                                      "that differ only in speed", choices=tuple(SYNTHETIC_DATASETS))
     split: int = option(1, "UCF-101 split: which groups are tested", choices=(1, 2, 3))
     frames: int = option(16, "frames per training clip", minimum=1)
     crop_size: int = option(48, "side of the square training crop, in pixels", minimum=1)
@@ -123,7 +127,7 @@ class TrainConfig:
         if self.data is not None:
             return self.data
         if self.profile == "quick":
-            return str(paths.synthetic_prepared_dir())
+            return str(paths.synthetic_prepared_dir(self.synthetic))
         return str(paths.data_dir() / "ucf101" / "prepared")
 
     def generates_synthetic_data(self) -> bool:
@@ -187,8 +191,8 @@ FULL_BY_MODEL = {
 }
 
 
-# v2's quick-profile learning rate. It predates the learning-rate sweep, whose validation
-# evidence (data/sweeps/learning-rate, notebook 06) tests/test_shipped_sweeps.py compares it with.
+# The quick profile's learning rate for v2: the one the learning-rate sweep's validation top-1
+# prefers (data/sweeps/learning-rate, notebook 06; tests/test_shipped_sweeps.py checks the two agree).
 QUICK_BY_VERSION = {"v2": dict(lr=1.5e-3)}
 
 

@@ -38,9 +38,14 @@ def official_splits_dir() -> Path:
     return REPO_ROOT / "data" / "ucf101-splits"
 
 
-def synthetic_raw_dir() -> Path:
-    return data_dir() / "synthetic" / "raw"
+def synthetic_dir(preset: str = "motion") -> Path:
+    """Where a named synthetic dataset (`mict.data.synth.PRESETS`) is generated and prepared."""
+    return data_dir() / ("synthetic" if preset == "motion" else f"synthetic-{preset}")
 
 
-def synthetic_prepared_dir() -> Path:
-    return data_dir() / "synthetic" / "prepared"
+def synthetic_raw_dir(preset: str = "motion") -> Path:
+    return synthetic_dir(preset) / "raw"
+
+
+def synthetic_prepared_dir(preset: str = "motion") -> Path:
+    return synthetic_dir(preset) / "prepared"

@@ -104,8 +104,8 @@ class Trainer:
                              f"= {world} × {accumulation}")
         self.micro_batch = config.batch_size // (world * accumulation)
         synthesize_at = frame_size_for(config.base_size) if config.generates_synthetic_data() else None
-        root = ensure_prepared(config.data_root(), synthesize_at=synthesize_at, context=self.context,
-                               progress=progress)
+        root = ensure_prepared(config.data_root(), synthesize_at=synthesize_at, synthetic=config.synthetic,
+                               context=self.context, progress=progress)
         self.run_dir = Path(config.run_dir())
         if self.context.is_main:
             prepare_run_dir(config, resume, overwrite)

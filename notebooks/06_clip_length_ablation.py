@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from mict import reference
-from mict.config import QUICK_BY_VERSION
+from mict.config import make_config
 from mict.course import Results, get_run, settings
 from mict.course.analysis.ablation import (
     changed_findings,
@@ -74,10 +74,9 @@ pd.DataFrame({"frames": lengths,
 # learning rates with several seeds each (the table shows how many); the choice looks only at the **validation groups** (held
 # out of the training list), never at the test split. The rule: the learning rate with the higher
 # mean validation top-1, per version. The clip-length sweep and the runs below train each version at
-# the learning rate in `mict.sweep.CHOSEN_ON_VALIDATION`, and `tests/test_shipped_sweeps.py` fails
-# when the shipped validation numbers stop preferring it. (`mict train --version v2` still defaults to
-# the older `mict.config.QUICK_BY_VERSION`, set before the sweep existed; the printout says whether
-# the two agree.) Look also at the spread: with a few seeds and a network that trains unevenly, a gap
+# the learning rate in `mict.sweep.CHOSEN_ON_VALIDATION`, `mict train --version v1` or `v2` defaults
+# to the same one, and `tests/test_shipped_sweeps.py` fails when the shipped validation numbers stop
+# preferring it (the printout below says whether they agree). Look also at the spread: with a few seeds and a network that trains unevenly, a gap
 # of a few validation points can be seed luck, and two learning rates can tie outright (the rule then
 # keeps the first listed, the higher one): a tie says that validation cannot choose, not that the
 # two are equal.
@@ -94,7 +93,7 @@ pd.DataFrame([{"arm": arm, "seeds": len(runs), "mean validation top-1": scores[a
 
 # %%
 trained_at = {arm.name: sweep.config(arm, seed=0, profile=course.profile).lr for arm in sweep.arms}
-quick_lr = {v: QUICK_BY_VERSION.get(v, {}).get("lr", course.train_config().lr) for v in ("v1", "v2")}
+quick_lr = {v: make_config(course.profile, version=v).lr for v in ("v1", "v2")}
 print(f"chosen on validation: {choice}; the runs below: {trained_at}; `mict train`'s default: {quick_lr}")
 for version, lr in choice.items():
     if trained_at[version] != lr:

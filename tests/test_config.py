@@ -11,8 +11,8 @@ from mict.errors import ConfigError
 #: The original's recipe (Mahoudeau's README), field by field: a change to the quick profile must
 #: never move it.
 PAPER_RECIPE = {
-    "profile": "full", "data": None, "split": 1, "frames": 16, "crop_size": 160, "base_size": 192,
-    "hflip": True, "crop_scales": (128, 144, 160, 176, 192), "colour_jitter": 0.5, "max_step": 4,
+    "profile": "full", "data": None, "synthetic": "motion", "split": 1, "frames": 16, "crop_size": 160,
+    "base_size": 192, "hflip": True, "crop_scales": (128, 144, 160, 176, 192), "colour_jitter": 0.5, "max_step": 4,
     "val_groups": 3, "workers": 8, "model": "mict_resnet18", "width": 64, "dropout": 0.5, "version": "v1",
     "temporal_kernel": 7, "pretrained": True, "optimizer": "sgd", "lr": 0.01, "momentum": 0.9,
     "weight_decay": 0.0005, "batch_size": 112, "accumulation": 1, "epochs": 120, "schedule": "step",
@@ -58,6 +58,15 @@ def test_data_inside_the_data_folder_keys_the_same_wherever_the_folder_is(tmp_pa
     assert first.identity()["data"] == "synthetic/prepared"
     monkeypatch.setenv("MICT_DATA", str(tmp_path / "two"))
     assert make_config("quick").key() == first.key()
+
+
+def test_the_synthetic_dataset_names_its_own_folder_and_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("MICT_DATA", str(tmp_path))
+    motion, speed = make_config("quick"), make_config("quick", synthetic="speed")
+    assert speed.identity()["data"] == "synthetic-speed/prepared" and speed.generates_synthetic_data()
+    assert sorted(d.split(":")[0] for d in differences(motion, speed)) == ["data", "synthetic"]
+    with pytest.raises(ConfigError, match="synthetic must be one of"):
+        make_config("quick", synthetic="tempo")
 
 
 def test_every_train_flag_has_help_and_the_fields_choices():

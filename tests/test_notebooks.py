@@ -80,7 +80,8 @@ EXPECTED_FIGURES = {
                     "04_per_class_accuracy", "04_confusion_matrices"],
     "07_inside_mict": ["07_branch_ablation", "07_branch_norms", "07_first_kernels", "07_frame_order",
                        "07_confusions", "07_frame_resnet_memorises", "07_widget_default"],
-    "05_kernel_size_ablation": ["05_accuracy", "05_differences", "05_original", "05_costs"],
+    "05_kernel_size_ablation": ["05_accuracy", "05_differences", "05_speed_classes", "05_speed_accuracy",
+                                "05_original", "05_costs"],
     "06_clip_length_ablation": ["06_clip_length", "06_original_clip_length"],
 }
 

@@ -6,7 +6,19 @@ import numpy as np
 import pytest
 
 from mict.data import MOTION_CLASSES, SplitLists, SynthConfig, generate_dataset
-from mict.data.synth import VideoSpec, _scene, _trajectory, render_video, video_specs
+from mict.data.synth import (
+    CATALOGUE,
+    GLIDE_SPEEDS,
+    SPEED_CLASSES,
+    VideoSpec,
+    _bounce_between,
+    _scene,
+    _trajectory,
+    preset,
+    render_video,
+    video_specs,
+)
+from mict.errors import ConfigError
 
 TINY = SynthConfig(classes=("MoveLeft", "RotateClockwise"), clips_per_group=(1, 1), frames=(16, 18),
                    width=64, height=48, groups=21)
@@ -54,6 +66,55 @@ def test_each_class_is_its_motion(class_name):
     assert expected[class_name]
     assert (path["x"] >= 0.2 * 128 - 1e-9).all() and (path["x"] <= 0.8 * 128 + 1e-9).all()
     assert (path["y"] >= 0.2 * 96 - 1e-9).all() and (path["y"] <= 0.8 * 96 + 1e-9).all()
+
+
+@pytest.mark.parametrize("class_name", SPEED_CLASSES)
+def test_a_glide_moves_at_its_class_speed_and_stays_inside(class_name):
+    steps = []
+    for seed in range(20):
+        path = _trajectory(class_name, 80, 128, 96, np.random.default_rng(seed))
+        steps.append(np.median(np.hypot(np.diff(path["x"]), np.diff(path["y"]))))
+        assert (path["x"] >= 0.2 * 128 - 1e-9).all() and (path["x"] <= 0.8 * 128 + 1e-9).all()
+        assert (path["y"] >= 0.2 * 96 - 1e-9).all() and (path["y"] <= 0.8 * 96 + 1e-9).all()
+        assert np.ptp(path["angle"]) == 0 and np.ptp(path["scale"]) == 0  # only the position moves
+    speed = GLIDE_SPEEDS[class_name]
+    assert 0.9 * speed - 1e-9 <= min(steps) and max(steps) <= 1.1 * speed + 1e-9
+    assert np.std(steps) > 0  # each video draws its own speed
+
+
+def test_a_bounce_folds_a_straight_path_back_at_the_walls():
+    path = _bounce_between(np.arange(2.0, 27.0, 0.5), 2.0, 6.0)
+    assert path.min() >= 2.0 and path.max() <= 6.0
+    assert np.allclose(np.abs(np.diff(path)), 0.5)  # the speed survives every bounce
+    assert np.allclose(path[:9], np.arange(2.0, 6.5, 0.5)) and path[9] == 5.5
+
+
+def test_new_classes_leave_the_motion_videos_as_they_were():
+    """A class's place in the catalogue seeds its videos: the speed classes come after the motions."""
+    assert CATALOGUE[: len(MOTION_CLASSES)] == MOTION_CLASSES
+    assert preset("motion") == SynthConfig()
+
+
+def test_the_speed_preset_keeps_ucf101s_split_layout():
+    config = preset("speed")
+    specs = video_specs(config)
+    assert set(config.classes) == set(SPEED_CLASSES)
+    tested = [s for s in specs if s.group <= 7]  # split 1 tests on groups 1–7
+    assert 50 < len(tested) < len(specs) / 5
+    with pytest.raises(ConfigError, match="speed"):
+        preset("tempo")
+
+
+def test_mict_synth_starts_from_a_preset_and_the_flags_override_it(tmp_path):
+    import json
+
+    from mict.cli import main
+
+    assert main(["synth", "--preset", "speed", "--groups", "21", "--clips", "1-1", "--frames", "16-17",
+                 "--size", "48x48", "--out", str(tmp_path), "--workers", "1"]) == 0
+    written = json.loads((tmp_path / "synth_config.json").read_text())
+    assert written["classes"] == list(SPEED_CLASSES) and written["groups"] == 21 and written["width"] == 48
+    assert sorted(p.name for p in (tmp_path / "UCF-101").iterdir()) == sorted(SPEED_CLASSES)
 
 
 def test_appearance_does_not_depend_on_the_class():

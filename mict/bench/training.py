@@ -32,7 +32,8 @@ def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3
     training. `attrs['bottleneck']` names the slower of model and loader.
     """
     synthesize_at = frame_size_for(config.base_size) if config.generates_synthetic_data() else None
-    root = ensure_prepared(config.data_root(), synthesize_at=synthesize_at, progress=False)
+    root = ensure_prepared(config.data_root(), synthesize_at=synthesize_at, synthetic=config.synthetic,
+                           progress=False)
     datasets = {store: ClipDataset(root, subset="train", frames=config.frames, crop_size=config.crop_size,
                                    base_size=config.base_size, hflip=config.hflip, crop_scales=config.crop_scales,
                                    colour_jitter=config.colour_jitter, max_step=config.max_step, seed=config.seed,

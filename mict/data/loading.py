@@ -12,7 +12,7 @@ from .. import paths
 from ..runtime import Distributed
 from .dataset import DataNotPreparedError, load_manifest
 from .prepare import prepare_dataset
-from .synth import SynthConfig, generate_dataset
+from .synth import generate_dataset, preset
 
 
 class EpochSlice(Sampler):
@@ -57,12 +57,13 @@ def make_loader(dataset, batch_size: int, sampler: Sampler, workers: int, device
                       multiprocessing_context="fork" if workers and os.name == "posix" else None)
 
 
-def ensure_prepared(root: str | Path, *, synthesize_at: tuple[int, int] | None = None,
+def ensure_prepared(root: str | Path, *, synthesize_at: tuple[int, int] | None = None, synthetic: str = "motion",
                     context: Distributed | None = None, progress: bool | None = None) -> Path:
     """`root` once it holds a prepared dataset.
 
-    With `synthesize_at` (width, height), a missing dataset is the synthetic one: it is generated
-    under `paths.synthetic_raw_dir()` and prepared into `root` at that frame size (by the main
+    With `synthesize_at` (width, height), a missing dataset is the synthetic one named `synthetic`
+    (`mict.data.synth.PRESETS`): it is generated under `paths.synthetic_raw_dir(synthetic)` and
+    prepared into `root` at that frame size (by the main
     process of a distributed job, the others waiting). Without it, a missing dataset is an error
     that says how to prepare it.
     """
@@ -74,9 +75,10 @@ def ensure_prepared(root: str | Path, *, synthesize_at: tuple[int, int] | None =
         if synthesize_at is None:
             raise
     if context is None or context.is_main:
-        print(f"the synthetic dataset is not prepared yet: generating it under {paths.synthetic_raw_dir()} …")
-        generate_dataset(paths.synthetic_raw_dir(), SynthConfig(), progress=progress)
-        print(prepare_dataset(paths.synthetic_raw_dir(), root, size=synthesize_at, progress=progress).summary())
+        raw = paths.synthetic_raw_dir(synthetic)
+        print(f"the synthetic dataset {synthetic!r} is not prepared yet: generating it under {raw} …")
+        generate_dataset(raw, preset(synthetic), progress=progress)
+        print(prepare_dataset(raw, root, size=synthesize_at, progress=progress).summary())
     if context is not None:
         context.barrier()
     return root

@@ -8,6 +8,11 @@ As in UCF-101, a *group* fixes the scene (texture, shape, colour) the way a UCF-
 fixes the actor and the place, and split k tests on groups 7k−6 … 7k. A random split
 would put clips of one scene on both sides and let a network classify scenes, not motions.
 
+A second preset, `speed` (`mict synth --preset speed`), has three classes that differ only in
+speed: the shape glides in a straight line and bounces off the walls, slowly, at a medium pace or
+fast. It is built for the one question the motions cannot ask: whether the first 3D kernel's
+size (how many frames it sees) matters.
+
 `mict synth --out DIR` writes DIR/UCF-101/<Class>/v_<Class>_gGG_cCC.avi (PyAV, MPEG-4)
 and DIR/ucfTrainTestlist/ (classInd, trainlist0k, testlist0k; CRLF like the originals),
 so that `mict prepare` and everything after it run unchanged.
@@ -43,6 +48,14 @@ MOTION_CLASSES = (
     "ZoomIn",
     "ZoomOut",
 )
+#: Classes that differ only in speed: the shape glides in a straight line, bouncing off the
+#: walls, at about 0.5, 1.5 or 4.5 pixels a frame. Only how far it moves between frames tells
+#: them apart, which is what the size of a first 3D kernel could matter for.
+SPEED_CLASSES = ("GlideSlow", "GlideMedium", "GlideFast")
+GLIDE_SPEEDS = {"GlideSlow": 0.5, "GlideMedium": 1.5, "GlideFast": 4.5}
+#: Every class `mict synth` can draw. A class's position here seeds its videos, so new classes are
+#: appended: the videos of the others stay the same.
+CATALOGUE = MOTION_CLASSES + SPEED_CLASSES
 
 # Asymmetric polygons (unit radius): a rotation or a reversal of any of them is visible.
 SHAPES = {
@@ -69,9 +82,9 @@ class SynthConfig:
     seed: int = 0
 
     def __post_init__(self):
-        unknown = sorted(set(self.classes) - set(MOTION_CLASSES))
+        unknown = sorted(set(self.classes) - set(CATALOGUE))
         if unknown:
-            raise ConfigError(f"unknown synthetic classes {unknown}; choose from {list(MOTION_CLASSES)}")
+            raise ConfigError(f"unknown synthetic classes {unknown}; choose from {list(CATALOGUE)}")
         if self.groups < 21:
             raise ConfigError(f"groups must be at least 21 (split 3 tests on groups 15–21), got {self.groups}")
         if not 1 <= self.clips_per_group[0] <= self.clips_per_group[1]:
@@ -94,6 +107,20 @@ class VideoSpec:
         return f"{self.class_name}/v_{self.class_name}_g{self.group:02d}_c{self.clip:02d}"
 
 
+#: Named datasets of `mict synth --preset`: the course's motions, and classes that differ only in speed
+#: (three classes, so more groups keep the training set near the course's size).
+PRESETS = {
+    "motion": SynthConfig(),
+    "speed": SynthConfig(classes=SPEED_CLASSES, groups=60),
+}
+
+
+def preset(name: str) -> SynthConfig:
+    if name not in PRESETS:
+        raise ConfigError(f"unknown synthetic dataset {name!r}; choose one of {list(PRESETS)}")
+    return PRESETS[name]
+
+
 def _rng(config: SynthConfig, *keys: int) -> np.random.Generator:
     return np.random.default_rng([config.seed, *keys])
 
@@ -102,7 +129,7 @@ def video_specs(config: SynthConfig) -> list[VideoSpec]:
     """Every video of the dataset, in a fixed order, with its length."""
     specs = []
     for class_name in config.classes:
-        class_key = MOTION_CLASSES.index(class_name)
+        class_key = CATALOGUE.index(class_name)
         for group in range(1, config.groups + 1):
             rng = _rng(config, class_key, group)
             n_clips = int(rng.integers(config.clips_per_group[0], config.clips_per_group[1] + 1))
@@ -142,7 +169,7 @@ def _scene(config: SynthConfig, class_name: str, group: int) -> dict:
     group is the framing of its texture, which makes its clips look alike, as an actor
     and a place make a UCF-101 group's clips look alike.
     """
-    rng = _rng(config, 1000 + MOTION_CLASSES.index(class_name), group)
+    rng = _rng(config, 1000 + CATALOGUE.index(class_name), group)
     texture = _texture(config, int(rng.integers(TEXTURES)))
     top = int(rng.integers(0, config.height - 2 * JITTER_MARGIN))
     left = int(rng.integers(0, config.width - 2 * JITTER_MARGIN))
@@ -193,6 +220,11 @@ def _trajectory(class_name: str, n: int, width: int, height: int, rng: np.random
         amplitude, period = rng.uniform(0.12, 0.22) * width, rng.uniform(8, 14)
         centre = rng.uniform(x_lo + amplitude, x_hi - amplitude)
         x = centre + amplitude * np.sin(2 * math.pi * t / period + rng.uniform(0, 2 * math.pi))
+    elif class_name in GLIDE_SPEEDS:
+        speed = GLIDE_SPEEDS[class_name] * rng.uniform(0.9, 1.1)
+        heading = rng.uniform(0, 2 * math.pi)
+        x = _bounce_between(x[0] + speed * math.cos(heading) * t, x_lo, x_hi)
+        y = _bounce_between(y[0] + speed * math.sin(heading) * t, y_lo, y_hi)
     elif class_name == "BounceUpDown":
         amplitude, period = rng.uniform(0.2, 0.35) * height, rng.uniform(8, 14)
         floor = rng.uniform(y_lo + amplitude, y_hi)
@@ -202,10 +234,17 @@ def _trajectory(class_name: str, n: int, width: int, height: int, rng: np.random
     return {"x": x, "y": y, "angle": angle, "scale": scale}
 
 
+def _bounce_between(path: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """A straight path folded back into [lo, hi] at each wall, as a ball bounces."""
+    span = hi - lo
+    folded = np.mod(path - lo, 2 * span)
+    return lo + np.where(folded <= span, folded, 2 * span - folded)
+
+
 def render_video(config: SynthConfig, spec: VideoSpec) -> np.ndarray:
     """The frames of one video: T×H×W×3 uint8, identical for the same config and spec."""
     scene = _scene(config, spec.class_name, spec.group)
-    rng = _rng(config, 2000 + MOTION_CLASSES.index(spec.class_name), spec.group, spec.clip)
+    rng = _rng(config, 2000 + CATALOGUE.index(spec.class_name), spec.group, spec.clip)
     w, h, n = config.width, config.height, spec.n_frames
     path = _trajectory(spec.class_name, n, w, h, rng)
     radius = rng.uniform(0.18, 0.26) * h

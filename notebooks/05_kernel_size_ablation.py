@@ -258,9 +258,9 @@ speed_differences[["comparison", "difference", "low", "high", "p_value", "mcnema
 # The printed sentence is this experiment's whole answer. If it says "more accurate", a dataset
 # whose classes differ only in speed is one where the first kernel's size changes accuracy beyond
 # its interval. If it says "cannot be told apart", then even here, with these seeds and test
-# videos, no effect of the kernel's size can be told from noise. The interval is wider than the
-# motions' because the test split of three classes holds fewer videos (the `videos` column), and
-# that width is what a real but small effect would have to clear.
+# videos, no effect of the kernel's size can be told from noise. Compare the interval's width with
+# the motions': this test split holds fewer videos (the `videos` column) and its seeds may spread
+# more (the `sd` column); a real but small effect would have to clear that width.
 
 # %% [markdown]
 # ## The original's numbers, on their own axis

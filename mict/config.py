@@ -112,6 +112,10 @@ class TrainConfig:
             raise ConfigError(f"batch_size {self.batch_size} is not divisible by accumulation {self.accumulation}")
         if self.crop_size > self.base_size:
             raise ConfigError(f"crop_size {self.crop_size} is larger than base_size {self.base_size}")
+        if self.synthetic != TrainConfig.synthetic and not self.generates_synthetic_data():
+            raise ConfigError(f"synthetic {self.synthetic!r} picks the quick profile's default dataset, so it does "
+                              f"nothing with data={self.data!r} and profile={self.profile!r}: drop --synthetic, or "
+                              f"--data to train on the synthetic {self.synthetic!r} dataset")
         if self.lr <= 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
         if self.schedule in ("step", "multistep") and not self.lr_steps:

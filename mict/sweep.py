@@ -57,7 +57,6 @@ class Sweep:
     arms: tuple[Arm, ...]
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     lengths: tuple[int, ...] = ()  # frames for the clip-length evaluation (none: 16-frame clips only)
-    data: str | None = None  # dataset folder under the data directory (None: the quick profile's)
 
     def arm(self, name: str) -> Arm:
         for arm in self.arms:
@@ -66,9 +65,8 @@ class Sweep:
         raise ConfigError(f"sweep {self.name!r} has no arm {name!r}; its arms are {[a.name for a in self.arms]}")
 
     def config(self, arm: Arm, seed: int, profile: str = "quick", **overrides) -> TrainConfig:
-        """The configuration of one run: the profile, the sweep's data, the arm, the seed, then `overrides`."""
-        data = str(paths.data_dir() / self.data) if self.data else None
-        return make_config(profile, **{"data": data, **arm.overrides, "seed": seed, **overrides})
+        """The configuration of one run: the profile, the arm, the seed, then `overrides`."""
+        return make_config(profile, **{**arm.overrides, "seed": seed, **overrides})
 
 
 #: The peak learning rates the learning-rate sweep tries for v1 and v2.

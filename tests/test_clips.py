@@ -138,10 +138,26 @@ def test_dataloader_workers_do_not_repeat_draws_and_match_a_single_process(prepa
                           return_info=False)
     single = torch.cat([clip for clip, _ in DataLoader(dataset, batch_size=4)])
     parallel = torch.cat([clip for clip, _ in DataLoader(dataset, batch_size=4, num_workers=2)])
-    torch.testing.assert_close(single, parallel)
+    assert torch.equal(single, parallel)
     flat = single.flatten(1)
     distinct = {tuple(np.round(row[:64].numpy(), 4)) for row in flat}
     assert len(distinct) == len(flat)
+
+
+@pytest.mark.parametrize("subset, options", [("train", {}), ("test", {}),
+                                             ("test", {"sampling": "uniform", "clips": 2})])
+def test_a_clip_does_not_depend_on_the_number_of_threads(prepared_root, subset, options):
+    # long clips, so that the colour ops' reductions and the elementwise ops are large enough to be split
+    dataset = ClipDataset(prepared_root, split=1, subset=subset, frames=48, crop_size=32, base_size=36, **options)
+    threads = torch.get_num_threads()
+    try:
+        made = {}
+        for count in (1, 2):
+            torch.set_num_threads(count)
+            made[count] = [dataset[i][0] for i in range(4)]
+    finally:
+        torch.set_num_threads(threads)
+    assert all(torch.equal(one, two) for one, two in zip(made[1], made[2], strict=True))
 
 
 def test_dataset_exposes_what_was_sampled(prepared_root):

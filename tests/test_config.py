@@ -67,6 +67,10 @@ def test_the_synthetic_dataset_names_its_own_folder_and_run(tmp_path, monkeypatc
     assert sorted(d.split(":")[0] for d in differences(motion, speed)) == ["data", "synthetic"]
     with pytest.raises(ConfigError, match="synthetic must be one of"):
         make_config("quick", synthetic="tempo")
+    for unused in ({"data": str(tmp_path)}, {"profile": "full"}):
+        with pytest.raises(ConfigError, match="'speed' picks the quick profile's default dataset, so it does nothing"):
+            make_config(unused.pop("profile", "quick"), synthetic="speed", **unused)
+    assert make_config("quick", data=str(tmp_path)).synthetic == "motion"
 
 
 def test_every_train_flag_has_help_and_the_fields_choices():

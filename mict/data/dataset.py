@@ -6,7 +6,6 @@ original chose its best checkpoint on the test list; its accuracies are optimist
 """
 
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,18 +118,6 @@ class DecodedFramesInMemory:
 DECODED_IN_MEMORY = DecodedFramesInMemory()
 
 
-@contextmanager
-def single_threaded():
-    """Torch ops on one thread for the block: a clip's small tensors gain nothing from two, and a
-    DataLoader worker always has one, so a clip is the same whatever the number of workers."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def read_frames(folder: Path, indices: tuple[int, ...] | list[int], decoded: bool = True) -> torch.Tensor:
     """The frames `indices` (0-based) of a prepared video: uint8 T×3×H×W, channels-last.
 
@@ -207,6 +194,10 @@ class ClipDataset(Dataset):
     Randomness comes from a generator seeded by (seed, epoch, index): the same item of
     the same epoch is the same clip whichever DataLoader worker makes it, workers never
     repeat each other, and a resumed run sees the same clips. Call `set_epoch` each epoch.
+
+    A clip does not depend on the number of threads (a worker has one, the training process
+    all of them; tests/test_clips.py checks it), so items are made on whatever threads the process
+    has: setting the thread count for each clip would make the model's next step slower.
     """
 
     def __init__(
@@ -283,14 +274,13 @@ class ClipDataset(Dataset):
         generator = self.generator(index)
         samples = self.temporal_samples(index, generator)
         augmentation, clips = None, []
-        with single_threaded():
-            for sample in samples:
-                frames = read_frames(self._folders[index], sample.indices, self.decoded)
-                if augmentation is None:
-                    clip, augmentation = self.transform(frames, generator)
-                else:  # the K clips of one training video share one augmentation
-                    clip = self.transform.apply(frames, augmentation)
-                clips.append(clip)
+        for sample in samples:
+            frames = read_frames(self._folders[index], sample.indices, self.decoded)
+            if augmentation is None:
+                clip, augmentation = self.transform(frames, generator)
+            else:  # the K clips of one training video share one augmentation
+                clip = self.transform.apply(frames, augmentation)
+            clips.append(clip)
         clip = clips[0] if self.sampling != "uniform" else torch.stack(clips)
         label = int(self._labels[index])
         if self.return_info:

@@ -52,6 +52,7 @@ def _speed(args: argparse.Namespace) -> int:
         warmup=args.warmup,
         memory=not args.no_memory,
         original_layout=args.original_layout,
+        compiled=args.compile,
     )
     print(format_table(table))
     _compare_and_save(args, "speed", before, table, key="model", values=["latency_ms", "frames_per_s"])
@@ -363,6 +364,10 @@ def build_parser() -> argparse.ArgumentParser:
     speed.add_argument("--original-layout", action="store_true",
                        help="also measure each model with the original implementation's tensor layout "
                             "(contiguous N·C·T·H·W clips, time folded by transpose + copy)")
+    speed.add_argument("--compile", action="store_true",
+                       help="also measure each model compiled for inference (torch.compile, inductor, with "
+                            "freezing: batch norms folded into convolutions); the first call compiles, for "
+                            "seconds to a minute")
     speed.add_argument("--csv", help="also write the table to this CSV file")
     _add_saving_flags(speed)
     speed.set_defaults(run=_speed)

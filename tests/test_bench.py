@@ -8,6 +8,7 @@ import torch
 
 from mict.bench import (
     benchmark_models,
+    compile_for_inference,
     count_flops,
     data_throughput,
     format_table,
@@ -193,3 +194,17 @@ def test_the_original_layout_is_measured_beside_ours_with_the_same_outputs():
         ours = model(clip)
         model.channels_last = False
         torch.testing.assert_close(model(clip), ours, rtol=1e-4, atol=1e-5)  # a layout never changes a value
+
+
+def test_a_model_compiled_for_inference_gives_the_eager_outputs_and_its_own_row():
+    torch.manual_seed(0)
+    model = get_model("mict_resnet18", width=8, num_classes=5).eval()
+    clip = torch.randn(2, 3, 4, 32, 32)
+    with torch.inference_mode():
+        eager = model(clip)
+        compiled = compile_for_inference(model, clip)(clip)
+    torch.testing.assert_close(compiled, eager, rtol=1e-4, atol=1e-5)  # batch norms folded, not dropped
+    table = benchmark_models(["mict_resnet18"], width=8, num_classes=5, frames=4, size=32, runs=2, warmup=1,
+                             memory=False, compiled=True)
+    assert list(table["model"]) == ["mict_resnet18", "mict_resnet18 (compiled)"]
+    assert table["gflops_per_clip"].nunique() == 1 and (table["latency_ms"] > 0).all()

@@ -7,6 +7,7 @@ from .models import (
     add_relative_fps,
     benchmark_model,
     benchmark_models,
+    compile_for_inference,
     count_flops,
     format_table,
     measure_latency,
@@ -16,7 +17,7 @@ from .prepare import prepare_throughput, ucf_like_videos
 from .training import model_step_operators, training_throughput
 
 __all__ = [
-    "MEMORY_NOTE", "add_relative_fps", "benchmark_model", "benchmark_models", "count_flops", "data_throughput",
-    "format_table", "measure_latency", "model_step_operators", "original_pil_clip", "peak_memory_bytes",
-    "prepare_throughput", "training_throughput", "ucf_like_videos",
+    "MEMORY_NOTE", "add_relative_fps", "benchmark_model", "benchmark_models", "compile_for_inference",
+    "count_flops", "data_throughput", "format_table", "measure_latency", "model_step_operators",
+    "original_pil_clip", "peak_memory_bytes", "prepare_throughput", "training_throughput", "ucf_like_videos",
 ]

@@ -52,6 +52,23 @@ def measure_latency(model: nn.Module, clip: torch.Tensor, runs: int = 20, warmup
     return times
 
 
+def compile_for_inference(model: nn.Module, clip: torch.Tensor):
+    """`model` compiled by inductor with freezing, warmed up on `clip`: the deployment path for inference.
+
+    Freezing treats the weights as constants, so batch norms fold into the convolutions before them and
+    the convolutions' weights are packed once for oneDNN; a plain `torch.compile` keeps every operator
+    and gains little on the CPU. The compiled model gives the eager one's outputs up to float rounding
+    and must not be trained (`tests/test_bench.py`).
+    """
+    import torch._inductor.config as inductor_config
+
+    model = model.eval()
+    compiled = torch.compile(model)
+    with inductor_config.patch(freezing=True), torch.inference_mode():
+        compiled(clip)  # compiles here, while freezing is on
+    return compiled
+
+
 def _tensor_bytes(tensors) -> int:
     return sum(t.numel() * t.element_size() for t in tensors)
 
@@ -112,14 +129,20 @@ def benchmark_model(
     warmup: int = 3,
     memory: bool = True,
     seed: int = 0,
+    compiled: bool = False,
 ) -> dict:
-    """One row of measurements for `model` on batch×3×frames×size×size random clips."""
+    """One row of measurements for `model` on batch×3×frames×size×size random clips.
+
+    `compiled` times `compile_for_inference(model)` instead (its FLOPs are the eager model's; its peak
+    memory is not measured)."""
     device = resolve_device(device)
     torch.manual_seed(seed)
     model = model.to(device).eval()
     clip = torch.randn(batch, 3, frames, size, size, device=device)
     flops = count_flops(model, clip)
-    times = measure_latency(model, clip, runs=runs, warmup=warmup)
+    timed = compile_for_inference(model, clip) if compiled else model
+    memory = memory and not compiled
+    times = measure_latency(timed, clip, runs=runs, warmup=warmup)
     latency = statistics.median(times)
     row = {
         "model": name,
@@ -155,6 +178,7 @@ def benchmark_models(
     temporal_kernel: int = 7,
     baseline: str | None = None,
     original_layout: bool = False,
+    compiled: bool = False,
     **measure_options,
 ) -> pd.DataFrame:
     """Measure several models under identical conditions; one row each.
@@ -164,7 +188,9 @@ def benchmark_models(
     3D kernels), call `benchmark_model` on each and `add_relative_fps` on the table.
     With `original_layout`, each of this project's models is measured a second time as the
     original implementation lays its tensors out: clips N·C·T·H·W-contiguous, every fold of
-    time into the batch a transpose and a copy (row '<name> (original layout)').
+    time into the batch a transpose and a copy (row '<name> (original layout)'). With `compiled`, every
+    row is measured again through `compile_for_inference` (rows '<name> (compiled)', '<name> (original
+    layout, compiled)').
     """
     rows = []
     for name in names:
@@ -174,14 +200,26 @@ def benchmark_models(
                         if k in spec.options})
         torch.manual_seed(0)
         model = get_model(name, **options)
-        rows.append(benchmark_model(model, name, **measure_options))
+        layouts = [("", model)]
         if original_layout and hasattr(model, "channels_last"):
-            model.channels_last = False
-            rows.append(benchmark_model(model, f"{name} (original layout)", **measure_options))
+            original = get_model(name, **options)
+            original.load_state_dict(model.state_dict())
+            original.channels_last = False
+            layouts.append(("original layout", original))
+        for layout, measured in layouts:
+            rows.append(benchmark_model(measured, _row_name(name, layout), **measure_options))
+        for layout, measured in layouts if compiled else []:
+            rows.append(benchmark_model(measured, _row_name(name, layout, "compiled"), compiled=True,
+                                        **measure_options))
     table = pd.DataFrame(rows)
     add_relative_fps(table, baseline)
     table.attrs["memory_note"] = MEMORY_NOTE.get(table["device"].iloc[0], MEMORY_NOTE["cpu"])
     return table
+
+
+def _row_name(name: str, *labels: str) -> str:
+    shown = ", ".join(label for label in labels if label)
+    return f"{name} ({shown})" if shown else name
 
 
 def add_relative_fps(table: pd.DataFrame, baseline: str | None = None) -> None:

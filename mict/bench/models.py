@@ -5,6 +5,7 @@ Numbers, not impressions: every figure in the course's comparison tables comes f
 """
 
 import contextlib
+import copy
 import json
 import os
 import statistics
@@ -56,12 +57,14 @@ def compile_for_inference(model: nn.Module, clip: torch.Tensor):
     """`model` compiled by inductor with freezing, warmed up on `clip`: the deployment path for inference.
 
     Freezing treats the weights as constants, so batch norms fold into the convolutions before them and
-    the convolutions' weights are packed once for oneDNN; a plain `torch.compile` keeps every operator
-    and gains little on the CPU. The compiled model gives the eager one's outputs up to float rounding
-    and must not be trained (`tests/test_bench.py`).
+    the convolutions' weights are packed once for oneDNN; without it, every batch norm stays an operator
+    of its own. The compiled model gives the eager one's outputs up to float rounding (`tests/test_bench.py`
+    checks it) and must not be trained. Dynamo's caches are cleared first: models of one class share
+    their compiled code's cache, and past its size limit dynamo would run the next one eagerly, unnoticed.
     """
     import torch._inductor.config as inductor_config
 
+    torch._dynamo.reset()
     model = model.eval()
     compiled = torch.compile(model)
     with inductor_config.patch(freezing=True), torch.inference_mode():
@@ -202,8 +205,7 @@ def benchmark_models(
         model = get_model(name, **options)
         layouts = [("", model)]
         if original_layout and hasattr(model, "channels_last"):
-            original = get_model(name, **options)
-            original.load_state_dict(model.state_dict())
+            original = copy.deepcopy(model)
             original.channels_last = False
             layouts.append(("original layout", original))
         for layout, measured in layouts:

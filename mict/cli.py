@@ -269,6 +269,9 @@ def _bench_train(args: argparse.Namespace) -> int:
                                                    "of the model step": "{:.0%}".format}))
     print(f"bottleneck: {table.attrs['bottleneck']}; the training loop runs at "
           f"{table.attrs['loop_vs_model']:.0%} of the model step's clips/s")
+    paired = table.attrs
+    print(f"step by step, a loop step after each model step: the loop runs at {paired['paired_loop_vs_model']:.0%} "
+          f"of the model step (95% interval {paired['paired_low']:.0%}–{paired['paired_high']:.0%} over the pairs)")
     _compare_and_save(args, "bench-train", before, table, key="measure", values=["clips_per_s"])
     if args.operators:
         operators = model_step_operators(_config_from_args(args), top=args.operators)

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -16,6 +17,7 @@ from mict.bench import (
     training_throughput,
 )
 from mict.bench.saved import load_table, save_table, side_by_side
+from mict.bench.training import alternating_steps, paired_ratio
 from mict.cli import main
 from mict.config import make_config
 from mict.data import ClipDataset
@@ -128,6 +130,26 @@ def test_training_throughput_measures_model_loader_and_both(prepared_root):
     assert (table["clips_per_s"] > 0).all() and table["of the model step"].iloc[0] == 1
     assert "float32" in table.attrs["input"] and "training reads decoded frames" in table.attrs["input"]
     assert table.attrs["loop_vs_model"] == table["of the model step"].iloc[-1]
+    assert table.attrs["paired_low"] <= table.attrs["paired_loop_vs_model"] <= table.attrs["paired_high"]
+
+
+def test_alternating_steps_time_a_model_step_then_a_loop_step_per_batch():
+    calls = []
+    seconds = alternating_steps(lambda: calls.append("model"), iter([(1, "a"), (2, "b")]),
+                                lambda clips, labels: calls.append(("loop", clips, labels)))
+    assert seconds.shape == (2, 2) and (seconds >= 0).all()
+    assert calls == ["model", ("loop", 1, "a"), "model", ("loop", 2, "b"), "model"]
+
+
+def test_the_paired_ratio_sees_through_a_machine_that_slows_down():
+    """The machine slows down fivefold halfway; a loop step costs 1.25 model steps throughout. Medians of
+    two measures taken at different times would mix the two speeds; the pairs do not."""
+    speed = np.repeat([1.0, 5.0], 50) * np.random.default_rng(0).uniform(0.95, 1.05, 100)
+    seconds = np.column_stack([0.1 * speed, 0.125 * speed])
+    paired = paired_ratio(seconds)
+    assert paired["paired_loop_vs_model"] == pytest.approx(0.8)
+    assert paired["paired_low"] < 0.8 < paired["paired_high"] and paired["paired_high"] - paired["paired_low"] < 0.02
+    assert math.isnan(paired_ratio(seconds[:1])["paired_low"])
 
 
 def test_the_model_step_profile_names_its_slowest_operators_and_counts_backward_too(prepared_root):

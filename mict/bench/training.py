@@ -8,8 +8,10 @@ import time
 from functools import partial
 from itertools import islice
 
+import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 from torch.profiler import ProfilerActivity, profile
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -30,6 +32,11 @@ def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3
     does not fall on one measure only; the table gives the median. `attrs['loop_vs_model']` is the
     loop's clips/s over the model's: how much of the model's speed the data pipeline leaves to
     training. `attrs['bottleneck']` names the slower of model and loader.
+
+    A shared machine's speed drifts by more than the gap between loop and model, so each round also
+    times the two step by step, alternating a model step on random clips with a loop step (load the
+    next batch, then step on it): `attrs['paired_loop_vs_model']` is their ratio over all rounds, and
+    `attrs['paired_low']`, `attrs['paired_high']` its 95% bootstrap interval over the pairs.
     """
     synthesize_at = frame_size_for(config.base_size) if config.generates_synthetic_data() else None
     root = ensure_prepared(config.data_root(), synthesize_at=synthesize_at, synthetic=config.synthetic,
@@ -66,23 +73,56 @@ def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3
     measures.update({f"data loader only, {store} ({config.workers} workers)": partial(load_only, dataset)
                      for store, dataset in datasets.items()})
     measures.update({f"training loop, {store}": partial(both, dataset) for store, dataset in datasets.items()})
-    seconds = {name: [] for name in measures}
+    used = "decoded frames" if "decoded frames" in datasets else "JPEG frames"
+    seconds, pairs = {name: [] for name in measures}, []
     for _ in range(rounds):
         for name, run in measures.items():
             seconds[name].append(_seconds(run))
+        pairs.append(alternating_steps(partial(step, clips, labels), islice(iter(loader(datasets[used])), warmup, None),
+                                       step))
     rows = [{"measure": name, "clips_per_s": batch * steps / statistics.median(times)}
             for name, times in seconds.items()]
     table = pd.DataFrame(rows)
-    used = "decoded frames" if "decoded frames" in datasets else "JPEG frames"
     speed = table.set_index("measure")["clips_per_s"]
     model_only, loader_only = speed.iloc[0], speed[f"data loader only, {used} ({config.workers} workers)"]
     table["of the model step"] = table["clips_per_s"] / model_only
     table.attrs["bottleneck"] = "model" if model_only < loader_only else "data loader"
     table.attrs["loop_vs_model"] = speed[f"training loop, {used}"] / model_only
+    table.attrs.update(paired_ratio(np.concatenate(pairs)))
     table.attrs["input"] = (f"{config.model} width {config.width}, batch {batch} × 3×{config.frames}×"
                             f"{config.crop_size}×{config.crop_size}, {config.optimizer}, {torch.get_num_threads()} "
                             f"threads, {'bf16 autocast' if dtype is not None else 'float32'}; training reads {used}")
     return table
+
+
+def alternating_steps(model_step, batches, loop_step) -> np.ndarray:
+    """Seconds of a model step alone and of the loop step after it, one row per batch of `batches`:
+    two measures taken a step apart see the same speed of the machine."""
+    rows, batches = [], iter(batches)
+    while True:
+        start = time.perf_counter()
+        model_step()
+        middle = time.perf_counter()
+        batch = next(batches, None)
+        if batch is None:
+            return np.array(rows, dtype=float).reshape(-1, 2)
+        loop_step(*batch)
+        rows.append((middle - start, time.perf_counter() - middle))
+
+
+def paired_ratio(seconds: np.ndarray, confidence: float = 0.95) -> dict[str, float]:
+    """The loop's clips/s over the model's from `alternating_steps` rows (model seconds over loop
+    seconds, summed), with a bootstrap interval that resamples the pairs."""
+    def ratio(model, loop, axis=-1):
+        return model.sum(axis=axis) / loop.sum(axis=axis)
+
+    estimate = float(ratio(seconds[:, 0], seconds[:, 1]))
+    if len(seconds) < 2:
+        return {"paired_loop_vs_model": estimate, "paired_low": float("nan"), "paired_high": float("nan")}
+    interval = stats.bootstrap((seconds[:, 0], seconds[:, 1]), ratio, paired=True, vectorized=True,
+                               confidence_level=confidence, method="percentile", n_resamples=2000,
+                               random_state=np.random.default_rng(0)).confidence_interval
+    return {"paired_loop_vs_model": estimate, "paired_low": float(interval.low), "paired_high": float(interval.high)}
 
 
 def _model_step(config: TrainConfig, classes: int):

@@ -168,6 +168,50 @@ def paired_difference(correct_a, correct_b, level: float = 0.95) -> PairedDiffer
         mcnemar=_mcnemar_per_seed(table_a.astype(bool), table_b.astype(bool)), seeds=seeds, videos=videos)
 
 
+def chance_a_rerun_changes_the_finding(correct_a, correct_b, seed: int = 0, level: float = 0.95,
+                                       draws: int = 20_000, rng: np.random.Generator | None = None) -> float:
+    """The chance that training row `seed` of both arms anew changes what `paired_difference`'s interval
+    supports (A more accurate, A less accurate, or neither). Another CPU family's run of a seed
+    lands like a fresh seed, so this is the chance that a course run elsewhere reads a different
+    finding; `seed` is a row index (0: the seed the course trains live).
+
+    The rerun's mean difference is drawn from what the other seeds predict of one more seed: their
+    mean plus their SD × sqrt(1 + 1/(S−1)) × a t variate with S−2 df (the predictive distribution of
+    one more draw from a normal population whose mean and SD are unknown). The video part of the
+    variance is held as it is, since the rerun's videos are the same. Needs three seeds or more; NaN
+    with fewer. `tests/test_stats.py` checks it against reruns simulated from a known model.
+    """
+    _check_level(level)
+    table_a = _correctness_table(correct_a, "correct_a")
+    table_b = _correctness_table(correct_b, "correct_b")
+    if table_a.shape != table_b.shape:
+        raise ValueError(f"correct_a has shape {table_a.shape} but correct_b has shape {table_b.shape}: "
+                         "paired arms need the same seeds (rows) and the same test videos (columns)")
+    differences = table_a - table_b
+    seeds, videos = differences.shape
+    if not 0 <= seed < seeds:
+        raise ValueError(f"seed is a row of the tables, 0 … {seeds - 1}, got {seed}")
+    if seeds < 3:
+        return float("nan")
+    rng = np.random.default_rng(0) if rng is None else rng
+    seed_means = differences.mean(axis=1)
+    others = np.delete(seed_means, seed)
+    scale = others.std(ddof=1) * np.sqrt(1 + 1 / others.size)
+    reruns = np.tile(seed_means, (draws, 1))
+    reruns[:, seed] = others.mean() + scale * rng.standard_t(others.size - 1, draws)
+    _, video_term = _variance_terms(differences)
+
+    def finding(means: np.ndarray) -> np.ndarray:  # +1: A more accurate, -1: less, 0: neither
+        estimate, seed_term = means.mean(axis=-1), means.var(axis=-1, ddof=1) / seeds
+        variance = seed_term + video_term
+        with np.errstate(invalid="ignore", divide="ignore"):  # no variance at all: the interval is a point
+            df = _welch_df(seed_term, video_term, seeds, videos)
+            half_width = np.where(variance > 0, stats.t.ppf((1 + level) / 2, df) * np.sqrt(variance), 0.0)
+        return np.where(estimate - half_width > 0, 1, np.where(estimate + half_width < 0, -1, 0))
+
+    return float(np.mean(finding(reruns) != finding(seed_means)))
+
+
 def mcnemar_test(correct_a, correct_b) -> McNemar:
     """Exact McNemar test for two runs on the same videos (1-D arrays), e.g. the same seed of two arms.
 
@@ -254,18 +298,27 @@ def _mean_and_standard_error(table: np.ndarray) -> tuple[float, float, float]:
     """Grand mean of a (seeds, videos) table, its standard error over seeds and videos, and its df."""
     seeds, videos = table.shape
     mean = table.mean()
-    seed_means, video_means = table.mean(axis=1), table.mean(axis=0)
     if seeds == 1:  # no seed spread to measure: video sampling only
-        return mean, float(np.sqrt(video_means.var(ddof=1) / videos)), videos - 1
-    residuals = table - seed_means[:, None] - video_means[None, :] + mean
-    noise_variance = np.sum(residuals**2) / ((seeds - 1) * (videos - 1))
-    seed_term = seed_means.var(ddof=1) / seeds
-    video_term = max(video_means.var(ddof=1) - noise_variance / seeds, 0.0) / videos
+        return mean, float(np.sqrt(table.mean(axis=0).var(ddof=1) / videos)), videos - 1
+    seed_term, video_term = _variance_terms(table)
     variance = seed_term + video_term
     if variance == 0:
         return mean, 0.0, np.inf
-    df = variance**2 / (seed_term**2 / (seeds - 1) + video_term**2 / (videos - 1))
-    return mean, float(np.sqrt(variance)), float(df)
+    return mean, float(np.sqrt(variance)), float(_welch_df(seed_term, video_term, seeds, videos))
+
+
+def _variance_terms(table: np.ndarray) -> tuple[float, float]:
+    """The seed and the video parts of the grand mean's variance (the module's docstring), two seeds or more."""
+    seeds, videos = table.shape
+    seed_means, video_means = table.mean(axis=1), table.mean(axis=0)
+    residuals = table - seed_means[:, None] - video_means[None, :] + table.mean()
+    noise_variance = np.sum(residuals**2) / ((seeds - 1) * (videos - 1))
+    seed_term = seed_means.var(ddof=1) / seeds
+    return seed_term, max(video_means.var(ddof=1) - noise_variance / seeds, 0.0) / videos
+
+
+def _welch_df(seed_term, video_term, seeds: int, videos: int):
+    return (seed_term + video_term)**2 / (seed_term**2 / (seeds - 1) + video_term**2 / (videos - 1))
 
 
 def _t_interval(estimate: float, standard_error: float, df: float, level: float) -> tuple[float, float]:

@@ -27,6 +27,7 @@ from mict import reference
 from mict.config import make_config
 from mict.course import Results, get_run, settings
 from mict.course.analysis.ablation import (
+    caveats,
     changed_findings,
     clip_length_table,
     findings_side_by_side,
@@ -153,7 +154,8 @@ control.pivot_table(index=["label", "way"], columns="frames", values=["mean", "s
 # half of the test videos reach (fewer videos than that, and the interval says little). As in
 # notebook 05, these sentences rest on the shipped seeds (`shipped_evidence`), so they read the
 # same on every machine, and a finding that does not stand with any one seed left out
-# (`ways_survive_losing_a_seed`) is marked fragile.
+# (`ways_survive_losing_a_seed`) is marked fragile. Each also says how likely another machine's
+# seed 0, which lands like a fresh seed, is to change it (`rerun_changes_it`, named when 1% or more).
 
 # %%
 evidence = shipped_evidence(live, shipped)
@@ -162,10 +164,10 @@ compared = [(max(LENGTHS), False), (max(n for n in LENGTHS if (n_frames >= n).me
 ways = pd.concat([ways_compared(evidence, labels, n, at_least=control) for n, control in compared])
 ways["survives_losing_a_seed"] = [survives for n, control in compared
                                   for survives in ways_survive_losing_a_seed(evidence, labels, n, at_least=control)]
-for row in ways.itertuples():
-    print(f"· first {row.frames} frames, {row.videos} videos: {row.verdict}"
-          + ("" if row.survives_losing_a_seed else "; fragile: one seed carries it"))
-ways[["a", "videos", "seeds", "difference", "low", "high", "p_value", "survives_losing_a_seed"]].round(3)
+for _, row in ways.iterrows():
+    print(f"· first {row['frames']} frames, {row['videos']} videos: {row['verdict']}{caveats(row)}")
+ways[["a", "videos", "seeds", "difference", "low", "high", "p_value", "survives_losing_a_seed",
+      "rerun_changes_it"]].round(3)
 
 # %% [markdown]
 # **Would your machine change a conclusion?** The same comparisons with this machine's seed-0 runs in

@@ -12,6 +12,7 @@ import torch  # noqa: E402
 from mict.course.analysis.ablation import (  # noqa: E402
     architecture_costs,
     arm_table,
+    caveats,
     changed_findings,
     clip_length_table,
     difference_table,
@@ -113,6 +114,19 @@ def test_a_finding_that_one_seed_carries_does_not_survive_losing_it():
     assert survives_losing_a_seed(one_seed, [("good", "bad")], LABELS) == [False]
 
 
+def test_a_finding_near_zero_names_the_chance_that_another_machines_seed_0_changes_it():
+    far, near = gains([60, 62, 58, 61, 59]), gains([10, 3, 8, 5, 2])
+    far_row, near_row = (difference_table(r, [("good", "bad")], LABELS).iloc[0] for r in (far, near))
+    assert far_row["low"] > 0 and near_row["low"] > 0  # both "more accurate" with the five seeds
+    assert far_row["rerun_changes_it"] < 0.005 and caveats(far_row) == ""
+    assert 0.01 < near_row["rerun_changes_it"] < 0.5
+    chance = near_row["rerun_changes_it"]
+    assert caveats(near_row) == f"; another machine's seed 0 would change it with chance {chance:.0%}"
+    without_seed_0 = {arm: runs[1:] for arm, runs in near.items()}
+    assert np.isnan(difference_table(without_seed_0, [("good", "bad")], LABELS)["rerun_changes_it"].iloc[0])
+    assert caveats({**near_row, "survives_losing_a_seed": False}).startswith("; fragile: one seed carries it; ")
+
+
 def test_a_changed_finding_is_named_with_both_intervals(two_arms):
     records, _ = two_arms
     differences = difference_table(records, [("good", "bad")], LABELS)
@@ -159,6 +173,8 @@ def test_k_clips_findings_on_this_machine_sit_beside_the_shipped_ones():
     assert row["shipped finding"] == "more accurate" and row["finding here"] != "more accurate"
     assert not row["same finding"] and row["low here"] < 0
     assert "these findings change: MiCT v1: K clips − one long clip" in changed_findings(table)
+    # five identical seeds predict no change: a run that changes the finding anyway is named as such
+    assert row["rerun_changes_it"] == 0 and changed_findings(table).endswith("gave this change a chance of 0%)")
 
 
 def test_k_clips_and_one_long_clip_are_compared_paired_on_the_same_videos():

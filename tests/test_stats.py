@@ -14,7 +14,9 @@ from scipy import stats
 
 from mict.stats import (
     Interval,
+    _draw,
     arm_accuracy,
+    chance_a_rerun_changes_the_finding,
     mcnemar_test,
     paired_difference,
     simulate_correctness,
@@ -252,3 +254,43 @@ def test_numbers_print_in_percent_with_one_decimal():
     assert summary.per_seed == (75.0, 50.0) and summary.seeds == 2 and summary.videos == 4
     assert summary.sd == pytest.approx(100 * np.std([0.75, 0.5], ddof=1))
     assert str(summary).startswith(f"{summary.interval} % (SD 17.7 over 2 seeds × 4 videos")
+
+
+# --- what a rerun of one seed would change --------------------------------------------------------
+
+def _finding(correct_a, correct_b):
+    interval = paired_difference(correct_a, correct_b).interval
+    return 1 if interval.low > 0 else -1 if interval.high < 0 else 0
+
+
+@pytest.mark.parametrize("accuracy_a, accuracy_b, seed_sd, video_sd", [(0.6, 0.5, 0.3, 1.0), (0.2, 0.12, 0.5, 1.0)])
+def test_the_chance_a_rerun_changes_a_finding_matches_simulated_reruns(accuracy_a, accuracy_b, seed_sd, video_sd):
+    """Each experiment draws two paired arms, predicts from them how often training seed 0 anew changes
+    the finding, then does train it anew from the true model: averaged over experiments, the
+    predicted chance and the rate at which the rerun did change the finding agree."""
+    rng = np.random.default_rng(1)
+    experiments, predicted, changed = 600, [], []
+    for _ in range(experiments):
+        video = video_sd * rng.standard_normal((1, VIDEOS))
+
+        def runs(accuracy, count, video=video):
+            return _draw(rng, accuracy, seed_sd * rng.standard_normal((count, 1)) + video)
+
+        a, b = runs(accuracy_a, SEEDS), runs(accuracy_b, SEEDS)
+        predicted.append(chance_a_rerun_changes_the_finding(a, b, draws=2000, rng=rng))
+        rerun_a, rerun_b = a.copy(), b.copy()
+        rerun_a[0], rerun_b[0] = runs(accuracy_a, 1)[0], runs(accuracy_b, 1)[0]
+        changed.append(_finding(rerun_a, rerun_b) != _finding(a, b))
+    assert 0.05 < np.mean(changed) < 0.5  # a setting where reruns do change findings, often enough to tell
+    assert np.mean(predicted) == pytest.approx(np.mean(changed), abs=0.06)
+
+
+def test_a_rerun_cannot_change_a_finding_far_from_zero_and_needs_three_seeds():
+    rng = np.random.default_rng(0)
+    a, b, _ = simulate_paired_arms(rng, SEEDS, VIDEOS, 0.9, 0.2)
+    assert chance_a_rerun_changes_the_finding(a, b) < 0.001
+    assert math.isnan(chance_a_rerun_changes_the_finding(a[:2], b[:2]))
+    with pytest.raises(ValueError, match="seed is a row"):
+        chance_a_rerun_changes_the_finding(a, b, seed=SEEDS)
+    with pytest.raises(ValueError, match="same seeds"):
+        chance_a_rerun_changes_the_finding(a, b[:3])

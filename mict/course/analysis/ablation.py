@@ -21,7 +21,7 @@ from mict.bench import benchmark_model
 from mict.checkpoints import TrainResult
 from mict.data import ClipDataset
 from mict.models import get_model
-from mict.stats import arm_accuracy, paired_difference
+from mict.stats import arm_accuracy, chance_a_rerun_changes_the_finding, paired_difference
 from mict.sweep import RunRecord, Sweep, choose_on_validation, correct_table, evaluate_run, machine, validation_top1
 
 
@@ -59,21 +59,45 @@ def arm_table(records: dict[str, list[RunRecord]], labels: dict[str, str], evalu
     return pd.DataFrame(rows)
 
 
+#: The seed the course trains live, on whatever machine it runs.
+LIVE_SEED = 0
+
+
 def difference_table(records: dict[str, list[RunRecord]], pairs: list[tuple[str, str]],
                      labels: dict[str, str], evaluation: str = "clip") -> pd.DataFrame:
     """One row per (a, b): the paired difference a − b in points over the seeds both have, its 95%
-    interval, the p-value of the paired t-test, the per-seed McNemar p-values, and the verdict."""
+    interval, the p-value of the paired t-test, the per-seed McNemar p-values, the verdict, and the
+    chance that another machine's run of the live seed changes the verdict (`rerun_changes_it`)."""
     rows = []
     for a, b in pairs:
         seeds = sorted({r.seed for r in records[a]} & {r.seed for r in records[b]})
         pick = {arm: [next(r for r in records[arm] if r.seed == s) for s in seeds] for arm in (a, b)}
-        result = paired_difference(correct_table(pick[a], evaluation), correct_table(pick[b], evaluation))
+        tables = correct_table(pick[a], evaluation), correct_table(pick[b], evaluation)
+        result = paired_difference(*tables)
         row = {"a": a, "b": b, "comparison": f"{labels.get(a, a)} − {labels.get(b, b)}", "seeds": len(seeds),
                "difference": result.mean, "low": result.interval.low, "high": result.interval.high,
-               "p_value": result.p_value, "mcnemar_p": tuple(m.p_value for m in result.mcnemar)}
+               "p_value": result.p_value, "mcnemar_p": tuple(m.p_value for m in result.mcnemar),
+               "rerun_changes_it": _chance_a_rerun_changes_it(*tables, seeds)}
         row["verdict"] = verdict(row, labels)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _chance_a_rerun_changes_it(correct_a: np.ndarray, correct_b: np.ndarray, seeds: list[int]) -> float:
+    """`mict.stats.chance_a_rerun_changes_the_finding` for the live seed's row (NaN without it)."""
+    if LIVE_SEED not in seeds:
+        return float("nan")
+    return chance_a_rerun_changes_the_finding(correct_a, correct_b, seed=seeds.index(LIVE_SEED))
+
+
+def caveats(row: dict | pd.Series) -> str:
+    """What to add to a `verdict` sentence: whether one seed carries it (`survives_losing_a_seed`) and the
+    chance that another machine's run of the live seed changes it (when that rounds to 1% or more)."""
+    notes = [] if row.get("survives_losing_a_seed", True) else ["fragile: one seed carries it"]
+    chance = row.get("rerun_changes_it", float("nan"))
+    if chance >= 0.005:
+        notes.append(f"another machine's seed {LIVE_SEED} would change it with chance {chance:.0%}")
+    return "".join(f"; {note}" for note in notes)
 
 
 def finding(row: dict | pd.Series) -> str:
@@ -155,7 +179,8 @@ def findings_side_by_side(shipped: pd.DataFrame, here: pd.DataFrame) -> pd.DataF
         "with this machine's runs": [f"[{r.low:.1f}, {r.high:.1f}]" for r in here.itertuples()],
         "finding here": [finding(row) for _, row in here.iterrows()],
         "low here": here["low"].to_numpy(), "high here": here["high"].to_numpy(),
-        "same finding": same})
+        "same finding": same,
+        "rerun_changes_it": shipped.get("rerun_changes_it", pd.Series(np.nan, index=shipped.index)).to_numpy()})
 
 
 def verdicts_on_this_machine(differences: pd.DataFrame, records_here: dict[str, list[RunRecord]],
@@ -176,7 +201,12 @@ def changed_findings(side_by_side: pd.DataFrame) -> str:
     interval_here = "with this machine's runs"
     return "with this machine's seed-0 runs, these findings change: " + "; ".join(
         f"{row['comparison']}: {row['shipped finding']} {row['shipped seeds']} with the shipped seeds, "
-        f"{row['finding here']} {row[interval_here]} here" for _, row in changed.iterrows())
+        f"{row['finding here']} {row[interval_here]} here{_predicted(row['rerun_changes_it'])}"
+        for _, row in changed.iterrows())
+
+
+def _predicted(chance: float) -> str:
+    return "" if np.isnan(chance) else f" (the shipped seeds gave this change a chance of {chance:.0%})"
 
 
 def shipped_prediction_band(values: list[float], coverage: float = 0.99) -> tuple[float, float]:
@@ -239,14 +269,15 @@ def ways_compared(records: dict[str, list[RunRecord]], labels: dict[str, str], f
     for arm, runs in records.items():
         n_frames = runs[0].arrays["test/n_frames"]
         keep = n_frames >= frames if at_least else np.ones(len(n_frames), dtype=bool)
-        result = paired_difference(correct_table(runs, f"clips{frames}")[:, keep],
-                                   correct_table(runs, f"long{frames}")[:, keep])
+        tables = correct_table(runs, f"clips{frames}")[:, keep], correct_table(runs, f"long{frames}")[:, keep]
+        result = paired_difference(*tables)
         label = labels.get(arm, arm)
         row = {"arm": arm, "a": f"{label}, K clips", "b": f"{label}, one long clip",
                "comparison": f"{label}: K clips − one long clip, first {frames} frames of {int(keep.sum())} videos",
                "frames": frames,
                "videos": int(keep.sum()), "seeds": len(runs), "difference": result.mean,
-               "low": result.interval.low, "high": result.interval.high, "p_value": result.p_value}
+               "low": result.interval.low, "high": result.interval.high, "p_value": result.p_value,
+               "rerun_changes_it": _chance_a_rerun_changes_it(*tables, [r.seed for r in runs])}
         rows.append({**row, "verdict": verdict(row)})
     return pd.DataFrame(rows)
 

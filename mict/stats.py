@@ -148,11 +148,7 @@ def arm_accuracy(correct, level: float = 0.95) -> ArmSummary:
 def paired_difference(correct_a, correct_b, level: float = 0.95) -> PairedDifference:
     """Arm A minus arm B on paired runs (same seed numbers, same videos): interval, p-value, McNemar per seed."""
     _check_level(level)
-    table_a = _correctness_table(correct_a, "correct_a")
-    table_b = _correctness_table(correct_b, "correct_b")
-    if table_a.shape != table_b.shape:
-        raise ValueError(f"correct_a has shape {table_a.shape} but correct_b has shape {table_b.shape}: "
-                         "paired arms need the same seeds (rows) and the same test videos (columns)")
+    table_a, table_b = _paired_tables(correct_a, correct_b)
     seeds, videos = table_a.shape
     differences = table_a - table_b
     estimate, standard_error, df = _mean_and_standard_error(differences)
@@ -182,11 +178,7 @@ def chance_a_rerun_changes_the_finding(correct_a, correct_b, seed: int = 0, leve
     with fewer. `tests/test_stats.py` checks it against reruns simulated from a known model.
     """
     _check_level(level)
-    table_a = _correctness_table(correct_a, "correct_a")
-    table_b = _correctness_table(correct_b, "correct_b")
-    if table_a.shape != table_b.shape:
-        raise ValueError(f"correct_a has shape {table_a.shape} but correct_b has shape {table_b.shape}: "
-                         "paired arms need the same seeds (rows) and the same test videos (columns)")
+    table_a, table_b = _paired_tables(correct_a, correct_b)
     differences = table_a - table_b
     seeds, videos = differences.shape
     if not 0 <= seed < seeds:
@@ -279,6 +271,16 @@ def _mcnemar_per_seed(correct_a: np.ndarray, correct_b: np.ndarray) -> tuple[McN
     only_b = np.sum(~correct_a & correct_b, axis=1)
     p_values = np.minimum(1.0, 2 * stats.binom.cdf(np.minimum(only_a, only_b), only_a + only_b, 0.5))
     return tuple(McNemar(int(a), int(b), float(p)) for a, b, p in zip(only_a, only_b, p_values, strict=True))
+
+
+def _paired_tables(correct_a, correct_b) -> tuple[np.ndarray, np.ndarray]:
+    """The two arms' (seeds, videos) tables, checked to pair row for row and column for column."""
+    table_a = _correctness_table(correct_a, "correct_a")
+    table_b = _correctness_table(correct_b, "correct_b")
+    if table_a.shape != table_b.shape:
+        raise ValueError(f"correct_a has shape {table_a.shape} but correct_b has shape {table_b.shape}: "
+                         "paired arms need the same seeds (rows) and the same test videos (columns)")
+    return table_a, table_b
 
 
 def _correctness_table(correct, name: str) -> np.ndarray:

@@ -22,6 +22,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .atomic import atomic_path
+from .config import TrainConfig
 from .data import ClipDataset
 from .data.sampling import uniform_clips
 from .errors import ConfigError
@@ -170,3 +171,26 @@ def clip_length_probabilities(model: nn.Module, root: str | Path, lengths: list[
             averaged = softmax_of(model, clips, device, amp).view(len(indices), count, -1).mean(dim=1)
             probabilities.setdefault(("clips", n), []).append(averaged)
     return {key: torch.cat(parts).numpy() for key, parts in probabilities.items()}, dataset.labels
+
+
+def recorded_predictions(model: nn.Module, config: TrainConfig, lengths: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
+    """What a sweep keeps of a run trained with `config`: per-video
+    probabilities of 16-frame clips on test and validation, with labels, video names and lengths,
+    and for each N of `lengths` the two clip-length evaluations (`test/longN`, `test/clipsN`)."""
+    root = config.data_root()
+    common = dict(split=config.split, frames=config.frames, crop_size=config.crop_size, base_size=config.base_size)
+    arrays = {}
+    for subset in ("test", "val"):
+        dataset = ClipDataset(root, subset=subset, sampling="first", augment=False, val_groups=config.val_groups,
+                              **common)
+        arrays[f"{subset}/clip"] = predict_probabilities(model, dataset, progress=False).astype(np.float32)
+        arrays[f"{subset}/labels"] = dataset.labels.astype(np.int64)
+        arrays[f"{subset}/videos"] = dataset.videos["video"].to_numpy(dtype=str)
+        arrays[f"{subset}/n_frames"] = dataset.videos["n_frames"].to_numpy(dtype=np.int64)
+    if lengths:
+        curves, _ = clip_length_probabilities(model, root, list(lengths), clip_frames=config.frames,
+                                              split=config.split, crop_size=config.crop_size,
+                                              base_size=config.base_size, progress=False)
+        for (way, n), probabilities in curves.items():
+            arrays[f"test/{way}{n}"] = probabilities.astype(np.float32)
+    return arrays

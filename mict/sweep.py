@@ -8,8 +8,9 @@ probabilities, so that any statistic can be recomputed later without training ag
     <folder>/<sweep>/<arm>/seed<k>.json   configuration, its key, code versions, timings, machine
                            seed<k>.npz    per-video probabilities and labels, test and validation
 
-A sweep is resumable: a record whose key and code versions match today's is kept, anything
-else is trained (or taken from the run cache) again. The shipped records in data/sweeps are
+A sweep is resumable: a record whose key, code versions and clip lengths match today's is kept,
+anything else is trained (or taken from the run cache) again. An arm may have more seeds than
+its sweep (the noisiest ones do); adding seeds trains only the new ones. The shipped records in data/sweeps are
 what the course reads for the seeds it does not train live; `stale_records` tells which no
 longer match the code.
 """
@@ -30,9 +31,8 @@ from .atomic import atomic_path
 from .checkpoints import TrainResult
 from .code_version import EVALUATION_SOURCES, code_version
 from .config import TrainConfig, make_config
-from .data import ClipDataset
 from .errors import ConfigError
-from .evaluate import clip_length_probabilities, predict_probabilities
+from .evaluate import recorded_predictions
 from .progress import show_progress
 from .runs import train_or_load
 
@@ -46,6 +46,7 @@ class Arm:
     name: str
     label: str
     overrides: dict = field(default_factory=dict)
+    seeds: tuple[int, ...] | None = None  # none: the sweep's
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ class Sweep:
                 return arm
         raise ConfigError(f"sweep {self.name!r} has no arm {name!r}; its arms are {[a.name for a in self.arms]}")
 
+    def seeds_of(self, arm: Arm) -> tuple[int, ...]:
+        return arm.seeds if arm.seeds is not None else self.seeds
+
     def config(self, arm: Arm, seed: int, profile: str = "quick", **overrides) -> TrainConfig:
         """The configuration of one run: the profile, the arm, the seed, then `overrides`."""
         return make_config(profile, **{**arm.overrides, "seed": seed, **overrides})
@@ -76,13 +80,17 @@ LEARNING_RATES = (3e-3, 1.5e-3)
 #: checks that the shipped records still prefer it, and that the quick profile defaults to it).
 CHOSEN_ON_VALIDATION = {"v1": dict(lr=3e-3), "v2": dict(lr=1.5e-3)}
 
+#: Seeds of the two cheapest arms, whose seeds spread the most: their comparison is the one
+#: another CPU family is likeliest to change with five.
+MORE_SEEDS = tuple(range(10))
+
 KERNEL_ARMS = (
     Arm("mict_k3", "MiCT-ResNet-18 3×7×7", {"temporal_kernel": 3}),
     Arm("mict_k5", "MiCT-ResNet-18 5×7×7", {"temporal_kernel": 5}),
     Arm("mict_k7", "MiCT-ResNet-18 7×7×7", {"temporal_kernel": 7}),
-    Arm("mict_2d", "MiCT-ResNet-18 without 3D branches", {"model": "mict_resnet18_2d"}),
+    Arm("mict_2d", "MiCT-ResNet-18 without 3D branches", {"model": "mict_resnet18_2d"}, seeds=MORE_SEEDS),
     Arm("resnet3d", "3D-ResNet-18", {"model": "resnet3d_18"}),
-    Arm("frame", "frame ResNet-18", {"model": "frame_resnet18"}),
+    Arm("frame", "frame ResNet-18", {"model": "frame_resnet18"}, seeds=MORE_SEEDS),
 )
 
 SWEEPS = {
@@ -150,12 +158,17 @@ def record_paths(folder: Path, sweep: str, arm: str, seed: int) -> tuple[Path, P
 
 
 def evaluation_version() -> str:
-    return code_version(EVALUATION_SOURCES + ("sweep.py",))
+    """The hash of the code that turns trained weights into a record's numbers. The sweeps'
+    definitions are not part of it: an arm's configuration is in its key, and its seeds and
+    clip lengths are checked as such, so adding a seed leaves the other records current."""
+    return code_version(EVALUATION_SOURCES)
 
 
-def current_versions(config: TrainConfig) -> dict:
-    """What a record must match to be current: the configuration's key and the two code versions."""
-    return {"key": config.key(), "training_code": code_version(), "evaluation_code": evaluation_version()}
+def current_versions(config: TrainConfig, sweep: Sweep) -> dict:
+    """What a record must match to be current: the configuration's key, the two code versions and
+    the clip lengths the sweep evaluates."""
+    return {"key": config.key(), "training_code": code_version(), "evaluation_code": evaluation_version(),
+            "lengths": list(sweep.lengths)}
 
 
 def read_record(folder: Path, sweep: str, arm: str, seed: int) -> RunRecord | None:
@@ -177,8 +190,8 @@ def write_record(folder: Path, sweep: str, arm: str, seed: int, record: RunRecor
         tmp.write_text(json.dumps(record.meta, indent=2, default=str) + "\n")
 
 
-def is_current(record: RunRecord | None, config: TrainConfig) -> bool:
-    return record is not None and all(record.meta.get(k) == v for k, v in current_versions(config).items())
+def is_current(record: RunRecord | None, config: TrainConfig, sweep: Sweep) -> bool:
+    return record is not None and all(record.meta.get(k) == v for k, v in current_versions(config, sweep).items())
 
 
 def machine() -> dict:
@@ -198,26 +211,9 @@ def machine() -> dict:
 # --- Running -------------------------------------------------------------------------------------
 
 def evaluate_run(run: TrainResult, sweep: Sweep) -> dict[str, np.ndarray]:
-    """Per-video probabilities of a trained run: 16-frame clips on test and validation, and the
-    clip-length evaluations of a clip-length sweep, with labels and video names."""
-    config, model = run.config, run.load_model()
-    root = config.data_root()
-    common = dict(split=config.split, frames=config.frames, crop_size=config.crop_size, base_size=config.base_size)
-    arrays = {}
-    for subset in ("test", "val"):
-        dataset = ClipDataset(root, subset=subset, sampling="first", augment=False, val_groups=config.val_groups,
-                              **common)
-        arrays[f"{subset}/clip"] = predict_probabilities(model, dataset, progress=False).astype(np.float32)
-        arrays[f"{subset}/labels"] = dataset.labels.astype(np.int64)
-        arrays[f"{subset}/videos"] = dataset.videos["video"].to_numpy(dtype=str)
-        arrays[f"{subset}/n_frames"] = dataset.videos["n_frames"].to_numpy(dtype=np.int64)
-    if sweep.lengths:
-        curves, _ = clip_length_probabilities(model, root, list(sweep.lengths), clip_frames=config.frames,
-                                              split=config.split, crop_size=config.crop_size,
-                                              base_size=config.base_size, progress=False)
-        for (way, n), probabilities in curves.items():
-            arrays[f"test/{way}{n}"] = probabilities.astype(np.float32)
-    return arrays
+    """Per-video probabilities of a trained run, as a record of `sweep` keeps them
+    (`mict.evaluate.recorded_predictions`)."""
+    return recorded_predictions(run.load_model(), run.config, sweep.lengths)
 
 
 def run_sweep(name: str, *, arms: list[str] | None = None, seeds: list[int] | None = None,
@@ -230,14 +226,14 @@ def run_sweep(name: str, *, arms: list[str] | None = None, seeds: list[int] | No
     sweep = get_sweep(name)
     folder = Path(folder) if folder is not None else sweeps_dir()
     chosen = [sweep.arm(a) for a in arms] if arms else list(sweep.arms)
-    grid = [(arm, seed) for arm in chosen for seed in (seeds if seeds is not None else sweep.seeds)]
+    grid = [(arm, seed) for arm in chosen for seed in (seeds if seeds is not None else sweep.seeds_of(arm))]
     records = []
     bar = tqdm(grid, desc=f"sweep {name}", unit="run", disable=not show_progress(progress))
     for done, (arm, seed) in enumerate(bar):
         bar.set_postfix_str(f"{arm.name} seed {seed}; {done} done, {len(grid) - done} left")
         config = sweep.config(arm, seed, profile, **overrides)
         record = read_record(folder, name, arm.name, seed)
-        if not is_current(record, config):
+        if not is_current(record, config, sweep):
             record = _train_and_record(sweep, arm, seed, config, folder)
         records.append(record)
     bar.close()
@@ -250,7 +246,7 @@ def _train_and_record(sweep: Sweep, arm: Arm, seed: int, config: TrainConfig, fo
     trained = time.perf_counter()
     arrays = evaluate_run(run, sweep)
     meta = {"format": RECORD_FORMAT, "sweep": sweep.name, "arm": arm.name, "label": arm.label, "seed": seed,
-            **current_versions(config), "config": config.to_dict(), "best_epoch": run.best_epoch,
+            **current_versions(config, sweep), "config": config.to_dict(), "best_epoch": run.best_epoch,
             "best_val_top1": run.best_val_top1, "history": run.history.to_dict(orient="list"),
             "train_seconds": round(trained - started, 1), "evaluate_seconds": round(time.perf_counter() - trained, 1),
             "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine()}
@@ -267,7 +263,7 @@ def load_sweep(name: str, folder: str | Path | None = None) -> dict[str, list[Ru
     folder = Path(folder) if folder is not None else sweeps_dir()
     found = {}
     for arm in sweep.arms:
-        records = [r for seed in sweep.seeds if (r := read_record(folder, name, arm.name, seed)) is not None]
+        records = [r for seed in sweep.seeds_of(arm) if (r := read_record(folder, name, arm.name, seed)) is not None]
         if records:
             found[arm.name] = records
     return found
@@ -291,7 +287,7 @@ def stale_records(name: str, folder: str | Path | None = None, profile: str = "q
     stale = []
     for arm, records in load_sweep(name, folder).items():
         for record in records:
-            expected = current_versions(sweep.config(sweep.arm(arm), record.seed, profile, **overrides))
+            expected = current_versions(sweep.config(sweep.arm(arm), record.seed, profile, **overrides), sweep)
             changed = [k for k, v in expected.items() if record.meta.get(k) != v]
             if changed:
                 stale.append(f"{arm} seed {record.seed}: {', '.join(changed)} changed")

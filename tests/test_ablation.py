@@ -314,3 +314,11 @@ def test_learning_rates_are_chosen_per_version_on_validation_and_ties_are_report
                "v2_lr0.0015": lr_record("v2_lr0.0015", 1.5e-3, [0, 0, 0, 1])}
     chosen = learning_rates_chosen_on_validation(records)
     assert chosen == {"v1": (1.5e-3, ["v1_lr0.0015"]), "v2": (3e-3, ["v2_lr0.003", "v2_lr0.0015"])}
+
+
+def test_a_table_compared_only_for_its_findings_skips_the_rerun_chance():
+    records = gains([10, 3, 8, 5, 2])
+    full = difference_table(records, [("good", "bad")], LABELS)
+    quick = difference_table(records, [("good", "bad")], LABELS, rerun_chance=False)
+    assert np.isnan(quick["rerun_changes_it"].iloc[0]) and not np.isnan(full["rerun_changes_it"].iloc[0])
+    assert quick.drop(columns="rerun_changes_it").equals(full.drop(columns="rerun_changes_it"))

@@ -1,13 +1,17 @@
 """Sweeps: every (arm, seed) trained once, kept as per-video predictions, resumable, checked for staleness."""
 
+import inspect
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import mict.sweep
 from mict.cli import main
-from mict.evaluate import evaluate
+from mict.code_version import EVALUATION_SOURCES, PACKAGE_DIR, code_version
+from mict.evaluate import evaluate, recorded_predictions
 from mict.sweep import correct_table, load_sweep, run_sweep, stale_records
 
 TINY = dict(width=4, frames=4, crop_size=32, base_size=36, batch_size=4, epochs=1)
@@ -71,3 +75,30 @@ def test_the_sweep_command_checks_staleness(swept, capsys):
     assert "mict_k3 seed 0: key" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["sweep", "nothing"])
+
+
+def test_adding_seeds_to_an_arm_leaves_its_records_current(swept, prepared_root, monkeypatch):
+    folder, _ = swept
+    kernel = mict.sweep.get_sweep("kernel")
+    more = tuple(replace(arm, seeds=(0, 1, 2)) if arm.name == "frame" else arm for arm in kernel.arms)
+    monkeypatch.setitem(mict.sweep.SWEEPS, "kernel", replace(kernel, arms=more, seeds=(0, 1)))
+    sweep = mict.sweep.get_sweep("kernel")
+    assert sweep.seeds_of(sweep.arm("frame")) == (0, 1, 2) and sweep.seeds_of(sweep.arm("mict_k3")) == (0, 1)
+    assert stale_records("kernel", folder, data=str(prepared_root), **TINY) == []
+    trained = []
+    monkeypatch.setattr(mict.sweep, "_train_and_record", lambda sweep, arm, seed, *a: trained.append((arm.name, seed)))
+    run_sweep("kernel", arms=["mict_k3", "frame"], folder=folder, progress=False, data=str(prepared_root), **TINY)
+    assert trained == [("frame", 2)]  # only the new seed is trained
+
+
+def test_evaluating_more_clip_lengths_makes_records_stale(swept, prepared_root, monkeypatch):
+    folder, _ = swept
+    monkeypatch.setitem(mict.sweep.SWEEPS, "kernel", replace(mict.sweep.get_sweep("kernel"), lengths=(4, 8)))
+    stale = stale_records("kernel", folder, data=str(prepared_root), **TINY)
+    assert stale[0] == "mict_k3 seed 0: lengths changed" and len(stale) == 4
+
+
+def test_the_evaluation_version_covers_the_code_that_computes_a_record():
+    source = Path(inspect.getsourcefile(recorded_predictions)).relative_to(PACKAGE_DIR).as_posix()
+    assert source in EVALUATION_SOURCES
+    assert mict.sweep.evaluation_version() == code_version(EVALUATION_SOURCES)

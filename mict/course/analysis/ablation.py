@@ -64,10 +64,11 @@ LIVE_SEED = 0
 
 
 def difference_table(records: dict[str, list[RunRecord]], pairs: list[tuple[str, str]],
-                     labels: dict[str, str], evaluation: str = "clip") -> pd.DataFrame:
+                     labels: dict[str, str], evaluation: str = "clip", rerun_chance: bool = True) -> pd.DataFrame:
     """One row per (a, b): the paired difference a − b in points over the seeds both have, its 95%
     interval, the p-value of the paired t-test, the per-seed McNemar p-values, the verdict, and the
-    chance that another machine's run of the live seed changes the verdict (`rerun_changes_it`)."""
+    chance that another machine's run of the live seed changes the verdict (`rerun_changes_it`; NaN
+    without `rerun_chance`, which tables only compared for their findings skip: it is the slow column)."""
     rows = []
     for a, b in pairs:
         seeds = sorted({r.seed for r in records[a]} & {r.seed for r in records[b]})
@@ -77,7 +78,7 @@ def difference_table(records: dict[str, list[RunRecord]], pairs: list[tuple[str,
         row = {"a": a, "b": b, "comparison": f"{labels.get(a, a)} − {labels.get(b, b)}", "seeds": len(seeds),
                "difference": result.mean, "low": result.interval.low, "high": result.interval.high,
                "p_value": result.p_value, "mcnemar_p": tuple(m.p_value for m in result.mcnemar),
-               "rerun_changes_it": _chance_a_rerun_changes_it(*tables, seeds)}
+               "rerun_changes_it": _chance_a_rerun_changes_it(*tables, seeds) if rerun_chance else float("nan")}
         row["verdict"] = verdict(row, labels)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -143,7 +144,7 @@ def survives_losing_a_seed(records: dict[str, list[RunRecord]], pairs: list[tupl
     """Per pair: whether its finding (`finding`) stands with any one of its seeds left out. Another CPU
     family trains every seed anew, so a finding that one seed carries may not survive a move to it."""
     def finding_of(chosen):  # chosen holds the two arms of one pair, a first
-        return finding(difference_table(chosen, [tuple(chosen)], labels).iloc[0])
+        return finding(difference_table(chosen, [tuple(chosen)], labels, rerun_chance=False).iloc[0])
 
     return [_stands_with_any_seed_left_out({a: records[a], b: records[b]}, finding_of) for a, b in pairs]
 
@@ -153,7 +154,8 @@ def ways_survive_losing_a_seed(records: dict[str, list[RunRecord]], labels: dict
     """Per arm of `ways_compared(records, labels, frames, at_least)`: whether its finding stands with any
     one of the arm's seeds left out, as `survives_losing_a_seed` asks of two arms."""
     return [_stands_with_any_seed_left_out(
-        {arm: runs}, lambda chosen: finding(ways_compared(chosen, labels, frames, at_least).iloc[0]))
+        {arm: runs},
+        lambda chosen: finding(ways_compared(chosen, labels, frames, at_least, rerun_chance=False).iloc[0]))
         for arm, runs in records.items()]
 
 
@@ -188,7 +190,8 @@ def verdicts_on_this_machine(differences: pd.DataFrame, records_here: dict[str, 
     """Each comparison of `differences` (the `difference_table` of the shipped seeds, `shipped_evidence`)
     beside the same comparison made with `records_here` (`pooled`: this machine's live runs in place of
     the shipped runs of their seed), by `findings_side_by_side`."""
-    here = difference_table(records_here, list(zip(differences["a"], differences["b"], strict=True)), labels)
+    here = difference_table(records_here, list(zip(differences["a"], differences["b"], strict=True)), labels,
+                            rerun_chance=False)
     return findings_side_by_side(differences, here)
 
 
@@ -261,10 +264,11 @@ def clip_length_table(records: dict[str, list[RunRecord]], labels: dict[str, str
 
 
 def ways_compared(records: dict[str, list[RunRecord]], labels: dict[str, str], frames: int,
-                  at_least: bool = False) -> pd.DataFrame:
+                  at_least: bool = False, rerun_chance: bool = True) -> pd.DataFrame:
     """Per arm: K clips minus one long clip of the first `frames` frames, paired over the same seeds and
     test videos (the two ways see the same frames), with its interval, p-value and `verdict`.
-    `at_least` keeps only the videos with at least `frames` frames, as `clip_length_table` does."""
+    `at_least` keeps only the videos with at least `frames` frames, as `clip_length_table` does;
+    `rerun_chance` as in `difference_table`."""
     rows = []
     for arm, runs in records.items():
         n_frames = runs[0].arrays["test/n_frames"]
@@ -277,7 +281,8 @@ def ways_compared(records: dict[str, list[RunRecord]], labels: dict[str, str], f
                "frames": frames,
                "videos": int(keep.sum()), "seeds": len(runs), "difference": result.mean,
                "low": result.interval.low, "high": result.interval.high, "p_value": result.p_value,
-               "rerun_changes_it": _chance_a_rerun_changes_it(*tables, [r.seed for r in runs])}
+               "rerun_changes_it": (_chance_a_rerun_changes_it(*tables, [r.seed for r in runs]) if rerun_chance
+                                    else float("nan"))}
         rows.append({**row, "verdict": verdict(row)})
     return pd.DataFrame(rows)
 

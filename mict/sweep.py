@@ -10,9 +10,9 @@ probabilities, so that any statistic can be recomputed later without training ag
 
 A sweep is resumable: a record whose key, code versions and clip lengths match today's is kept,
 anything else is trained (or taken from the run cache) again. An arm may have more seeds than
-its sweep (the noisiest ones do); adding seeds trains only the new ones. The shipped records in data/sweeps are
-what the course reads for the seeds it does not train live; `stale_records` tells which no
-longer match the code.
+its sweep (the noisiest ones do); adding seeds trains only the new ones. The shipped records in
+data/sweeps are what the course reads for the seeds it does not train live; `stale_records`
+tells which no longer match the code.
 """
 
 import json

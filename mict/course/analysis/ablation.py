@@ -78,15 +78,17 @@ def difference_table(records: dict[str, list[RunRecord]], pairs: list[tuple[str,
         row = {"a": a, "b": b, "comparison": f"{labels.get(a, a)} − {labels.get(b, b)}", "seeds": len(seeds),
                "difference": result.mean, "low": result.interval.low, "high": result.interval.high,
                "p_value": result.p_value, "mcnemar_p": tuple(m.p_value for m in result.mcnemar),
-               "rerun_changes_it": _chance_a_rerun_changes_it(*tables, seeds) if rerun_chance else float("nan")}
+               "rerun_changes_it": _chance_a_rerun_changes_it(*tables, seeds, rerun_chance)}
         row["verdict"] = verdict(row, labels)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _chance_a_rerun_changes_it(correct_a: np.ndarray, correct_b: np.ndarray, seeds: list[int]) -> float:
-    """`mict.stats.chance_a_rerun_changes_the_finding` for the live seed's row (NaN without it)."""
-    if LIVE_SEED not in seeds:
+def _chance_a_rerun_changes_it(correct_a: np.ndarray, correct_b: np.ndarray, seeds: list[int],
+                               wanted: bool = True) -> float:
+    """`mict.stats.chance_a_rerun_changes_the_finding` for the live seed's row (NaN without it, or unless
+    `wanted`)."""
+    if not wanted or LIVE_SEED not in seeds:
         return float("nan")
     return chance_a_rerun_changes_the_finding(correct_a, correct_b, seed=seeds.index(LIVE_SEED))
 
@@ -281,8 +283,7 @@ def ways_compared(records: dict[str, list[RunRecord]], labels: dict[str, str], f
                "frames": frames,
                "videos": int(keep.sum()), "seeds": len(runs), "difference": result.mean,
                "low": result.interval.low, "high": result.interval.high, "p_value": result.p_value,
-               "rerun_changes_it": (_chance_a_rerun_changes_it(*tables, [r.seed for r in runs]) if rerun_chance
-                                    else float("nan"))}
+               "rerun_changes_it": _chance_a_rerun_changes_it(*tables, [r.seed for r in runs], rerun_chance)}
         rows.append({**row, "verdict": verdict(row)})
     return pd.DataFrame(rows)
 

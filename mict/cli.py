@@ -285,14 +285,19 @@ def _bench_train(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .sweep import SWEEPS, load_sweep, run_sweep, stale_records, sweeps_dir
+    from .sweep import SWEEPS, load_sweep, missing_records, run_sweep, stale_records, sweeps_dir
 
     folder = Path(args.out) if args.out else sweeps_dir()
     names = list(SWEEPS) if args.name == "all" else [args.name]
     if args.check:
-        stale = [f"{name}: {line}" for name in names for line in stale_records(name, folder)]
-        print("\n".join(stale) if stale else f"every record in {folder} is current")
-        return 1 if stale else 0
+        to_train = [f"{name}: {line}" for name in names
+                    for line in stale_records(name, folder) + missing_records(name, folder)]
+        if not to_train:
+            print(f"every record in {folder} is there and current")
+            return 0
+        print("\n".join(to_train))
+        print(f"{len(to_train)} records to train: `mict sweep {args.name}` trains them (resumably)")
+        return 1
     for name in names:
         run_sweep(name, arms=args.arms.split(",") if args.arms else None, seeds=args.seeds, folder=folder,
                   profile=args.profile, progress=not args.no_progress)

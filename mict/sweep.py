@@ -12,7 +12,7 @@ A sweep is resumable: a record whose key, code versions and clip lengths match t
 anything else is trained (or taken from the run cache) again. An arm may have more seeds than
 its sweep (the noisiest ones do); adding seeds trains only the new ones. The shipped records in
 data/sweeps are what the course reads for the seeds it does not train live; `stale_records`
-tells which no longer match the code.
+tells which no longer match the code, and `missing_records` which are not there yet.
 """
 
 import json
@@ -80,14 +80,14 @@ LEARNING_RATES = (3e-3, 1.5e-3)
 #: checks that the shipped records still prefer it, and that the quick profile defaults to it).
 CHOSEN_ON_VALIDATION = {"v1": dict(lr=3e-3), "v2": dict(lr=1.5e-3)}
 
-#: Seeds of the two cheapest arms, whose seeds spread the most: their comparison is the one
-#: another CPU family is likeliest to change with five.
+#: Seeds of the arms whose comparisons another CPU family is likeliest to change with five: the
+#: two cheapest, whose seeds spread the most, and the first kernels the ablation is about.
 MORE_SEEDS = tuple(range(10))
 
 KERNEL_ARMS = (
-    Arm("mict_k3", "MiCT-ResNet-18 3×7×7", {"temporal_kernel": 3}),
+    Arm("mict_k3", "MiCT-ResNet-18 3×7×7", {"temporal_kernel": 3}, seeds=MORE_SEEDS),
     Arm("mict_k5", "MiCT-ResNet-18 5×7×7", {"temporal_kernel": 5}),
-    Arm("mict_k7", "MiCT-ResNet-18 7×7×7", {"temporal_kernel": 7}),
+    Arm("mict_k7", "MiCT-ResNet-18 7×7×7", {"temporal_kernel": 7}, seeds=MORE_SEEDS),
     Arm("mict_2d", "MiCT-ResNet-18 without 3D branches", {"model": "mict_resnet18_2d"}, seeds=MORE_SEEDS),
     Arm("resnet3d", "3D-ResNet-18", {"model": "resnet3d_18"}),
     Arm("frame", "frame ResNet-18", {"model": "frame_resnet18"}, seeds=MORE_SEEDS),
@@ -292,6 +292,15 @@ def stale_records(name: str, folder: str | Path | None = None, profile: str = "q
             if changed:
                 stale.append(f"{arm} seed {record.seed}: {', '.join(changed)} changed")
     return stale
+
+
+def missing_records(name: str, folder: str | Path | None = None) -> list[str]:
+    """The (arm, seed) runs of sweep `name` that have no record in `folder`, as 'arm seed k: missing'.
+    A seed added to an arm is missing until `mict sweep` trains it."""
+    sweep = get_sweep(name)
+    folder = Path(folder) if folder is not None else sweeps_dir()
+    return [f"{arm.name} seed {seed}: missing" for arm in sweep.arms for seed in sweep.seeds_of(arm)
+            if not all(path.is_file() for path in record_paths(folder, name, arm.name, seed))]
 
 
 def validation_top1(records: dict[str, list[RunRecord]]) -> dict[str, float]:

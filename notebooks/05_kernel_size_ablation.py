@@ -54,7 +54,7 @@ from mict.course.viz.results import plot_arm_accuracy, plot_differences, plot_or
 from mict.data.synth import GLIDE_SPEEDS, SPEED_CLASSES, VideoSpec, render_video
 from mict.data.synth import preset as synth_preset
 from mict.stats import paired_difference, simulate_paired_arms
-from mict.sweep import get_sweep, load_sweep, stale_records, sweeps_dir
+from mict.sweep import get_sweep, load_sweep, missing_records, stale_records, sweeps_dir
 
 course = settings(PROFILE, retrain=RETRAIN, figures_only=FIGURES_ONLY)
 results = Results("05_kernel_size_ablation", PROFILE)
@@ -82,7 +82,8 @@ labels = {arm.name: arm.label for arm in sweep.arms}
 shipped = load_sweep("kernel")
 stale = stale_records("kernel")
 print(f"{sum(len(r) for r in shipped.values())} shipped records in {sweeps_dir() / 'kernel'}; "
-      f"{len(stale)} stale (today's code would train them differently)")
+      f"{len(stale)} stale (today's code would train them differently), "
+      f"{len(missing_records('kernel'))} missing")
 pd.DataFrame([{"arm": arm, "seeds": [r.seed for r in records], "CPU": records[0].meta["machine"]["cpu"],
                "recorded": records[0].meta["recorded"][:10]} for arm, records in shipped.items()])
 

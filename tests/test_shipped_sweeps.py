@@ -5,14 +5,12 @@ import pytest
 
 from mict.config import make_config
 from mict.course.analysis.ablation import learning_rates_chosen_on_validation
-from mict.sweep import CHOSEN_ON_VALIDATION, SWEEPS, load_sweep, stale_records
+from mict.sweep import CHOSEN_ON_VALIDATION, SWEEPS, load_sweep, missing_records, stale_records
 
 
 @pytest.mark.parametrize("name", list(SWEEPS))
 def test_every_arm_and_seed_is_shipped(name):
-    records = load_sweep(name)
-    missing = [f"{arm.name} seed {seed}" for arm in SWEEPS[name].arms for seed in SWEEPS[name].seeds_of(arm)
-               if seed not in {r.seed for r in records.get(arm.name, [])}]
+    missing = missing_records(name)
     assert not missing, f"data/sweeps/{name} lacks {missing}: run `make sweep` (or `mict sweep {name}`)"
 
 

@@ -77,10 +77,20 @@ def test_the_sweep_command_checks_staleness(swept, capsys):
         main(["sweep", "nothing"])
 
 
+def test_the_sweep_command_lists_missing_records(swept, capsys):
+    folder, _ = swept
+    missing = mict.sweep.missing_records("kernel", folder)
+    assert "mict_k5 seed 0: missing" in missing and "frame seed 2: missing" in missing
+    assert not any(line.startswith(("mict_k3 seed 0:", "frame seed 1:")) for line in missing)
+    assert main(["sweep", "kernel", "--out", str(folder), "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "kernel: mict_k5 seed 0: missing" in out and "`mict sweep kernel` trains them" in out
+
+
 def test_adding_seeds_to_an_arm_leaves_its_records_current(swept, prepared_root, monkeypatch):
     folder, _ = swept
     kernel = mict.sweep.get_sweep("kernel")
-    more = tuple(replace(arm, seeds=(0, 1, 2)) if arm.name == "frame" else arm for arm in kernel.arms)
+    more = tuple(replace(arm, seeds=(0, 1, 2) if arm.name == "frame" else None) for arm in kernel.arms)
     monkeypatch.setitem(mict.sweep.SWEEPS, "kernel", replace(kernel, arms=more, seeds=(0, 1)))
     sweep = mict.sweep.get_sweep("kernel")
     assert sweep.seeds_of(sweep.arm("frame")) == (0, 1, 2) and sweep.seeds_of(sweep.arm("mict_k3")) == (0, 1)

@@ -125,6 +125,10 @@ def sweeps_dir() -> Path:
     return (paths.REPO_ROOT or Path.cwd()) / "data" / "sweeps"
 
 
+def _folder_or_shipped(folder: str | Path | None) -> Path:
+    return Path(folder) if folder is not None else sweeps_dir()
+
+
 def get_sweep(name: str) -> Sweep:
     if name not in SWEEPS:
         raise ConfigError(f"unknown sweep {name!r}; choose one of {list(SWEEPS)}")
@@ -174,10 +178,14 @@ def current_versions(config: TrainConfig, sweep: Sweep) -> dict:
             "lengths": list(sweep.lengths)}
 
 
+def has_record(folder: Path, sweep: str, arm: str, seed: int) -> bool:
+    return all(path.is_file() for path in record_paths(folder, sweep, arm, seed))
+
+
 def read_record(folder: Path, sweep: str, arm: str, seed: int) -> RunRecord | None:
-    meta_path, arrays_path = record_paths(folder, sweep, arm, seed)
-    if not (meta_path.is_file() and arrays_path.is_file()):
+    if not has_record(folder, sweep, arm, seed):
         return None
+    meta_path, arrays_path = record_paths(folder, sweep, arm, seed)
     with np.load(arrays_path, allow_pickle=False) as stored:
         arrays = {name.replace("__", "/"): stored[name] for name in stored.files}
     return RunRecord(json.loads(meta_path.read_text()), arrays)
@@ -227,7 +235,7 @@ def run_sweep(name: str, *, arms: list[str] | None = None, seeds: list[int] | No
     `overrides` apply to every run (a smaller model to try the sweep out, say); records made with
     them are keyed by them, so they never pass for the sweep's own."""
     sweep = get_sweep(name)
-    folder = Path(folder) if folder is not None else sweeps_dir()
+    folder = _folder_or_shipped(folder)
     chosen = [sweep.arm(a) for a in arms] if arms else list(sweep.arms)
     grid = [(arm, seed) for arm in chosen for seed in (seeds if seeds is not None else sweep.seeds_of(arm))]
     records = []
@@ -263,7 +271,7 @@ def _train_and_record(sweep: Sweep, arm: Arm, seed: int, config: TrainConfig, fo
 def load_sweep(name: str, folder: str | Path | None = None) -> dict[str, list[RunRecord]]:
     """The records of a sweep by arm, in seed order (arms without records are left out)."""
     sweep = get_sweep(name)
-    folder = Path(folder) if folder is not None else sweeps_dir()
+    folder = _folder_or_shipped(folder)
     found = {}
     for arm in sweep.arms:
         records = [r for seed in sweep.seeds_of(arm) if (r := read_record(folder, name, arm.name, seed)) is not None]
@@ -301,9 +309,9 @@ def missing_records(name: str, folder: str | Path | None = None) -> list[str]:
     """The (arm, seed) runs of sweep `name` that have no record in `folder`, as 'arm seed k: missing'.
     A seed added to an arm is missing until `mict sweep` trains it."""
     sweep = get_sweep(name)
-    folder = Path(folder) if folder is not None else sweeps_dir()
+    folder = _folder_or_shipped(folder)
     return [f"{arm.name} seed {seed}: missing" for arm in sweep.arms for seed in sweep.seeds_of(arm)
-            if not all(path.is_file() for path in record_paths(folder, name, arm.name, seed))]
+            if not has_record(folder, name, arm.name, seed)]
 
 
 def validation_top1(records: dict[str, list[RunRecord]]) -> dict[str, float]:

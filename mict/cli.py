@@ -5,6 +5,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from .allocator import keep_freed_memory
 from .errors import MictError
 
 
@@ -536,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    keep_freed_memory()
     try:
         return args.run(args)
     except MictError as error:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mict import paths
+from mict.allocator import keep_freed_memory
 from mict.checkpoints import TrainResult
 from mict.config import TrainConfig, frame_size_for, make_config
 from mict.errors import MictError
@@ -68,7 +69,12 @@ class CourseSettings:
 
 
 def settings(profile: str = "quick", *, retrain: bool = False, figures_only: bool = False) -> CourseSettings:
-    """The course's settings for a profile: 'quick' (synthetic, CPU) or 'full' (UCF-101, GPU)."""
+    """The course's settings for a profile: 'quick' (synthetic, CPU) or 'full' (UCF-101, GPU).
+
+    Every notebook calls it first, so it also readies the notebook's process for training: freed
+    memory is kept for reuse (`mict.allocator`), as the `mict` command keeps it.
+    """
+    keep_freed_memory()
     if profile == "quick":
         return CourseSettings("quick", paths.synthetic_prepared_dir(), paths.synthetic_raw_dir(), retrain,
                               figures_only)

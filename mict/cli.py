@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from .allocator import keep_freed_memory
-from .errors import MictError
+from .errors import ConfigError, MictError
 
 
 def _saved_benchmark(args: argparse.Namespace, command: str):
@@ -290,6 +290,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
     folder = Path(args.out) if args.out else sweeps_dir()
     names = list(SWEEPS) if args.name == "all" else [args.name]
+    if args.compare:
+        return _compare_sweeps(names, folder, Path(args.compare))
     if args.check:
         to_train = [f"{name}: {line}" for name in names
                     for line in stale_records(name, folder) + missing_records(name, folder)]
@@ -307,6 +309,37 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"{name} {arm}: test top-1 by seed {top1}")
     print(f"records in {folder}")
     return 0
+
+
+def _compare_sweeps(names: list[str], folder: Path, other: Path) -> int:
+    import pandas as pd
+
+    from .course.analysis.machines import cpus, findings_on_both, runs_side_by_side
+    from .sweep import get_sweep, load_sweep
+
+    if not other.is_dir():
+        raise ConfigError(f"--compare: no folder {other} (a folder of sweep records, as `mict sweep --out` writes)")
+    changed = 0
+    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
+        for name in names:
+            a, b = load_sweep(name, folder), load_sweep(name, other)
+            if not a or not b:
+                print(f"{name}: no records in {folder if not a else other}; nothing to compare\n")
+                continue
+            print(f"{name}: A = {folder} ({cpus(a)}); B = {other} ({cpus(b)})")
+            labels = {arm.name: arm.label for arm in get_sweep(name).arms}
+            runs = runs_side_by_side(a, b, labels)
+            print(runs[["arm", "seeds", "identical seeds", "difference", "low", "high", "p_value"]]
+                  .rename(columns={"difference": "B − A"}).round(3).to_string(index=False))
+            for sentence in runs["verdict"]:
+                print("·", sentence)
+            findings = findings_on_both(name, a, b)
+            print(findings.to_string(index=False) if len(findings) else "no comparison both record sets can make")
+            changed += int((~findings["same finding"]).sum())
+            print()
+    print("every finding is the same from both record sets" if not changed
+          else f"{changed} finding(s) differ between the two record sets")
+    return 1 if changed else 0
 
 
 def _lengths(text: str) -> tuple[int, ...]:
@@ -470,6 +503,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--profile", choices=["quick", "full"], default="quick")
     sweep.add_argument("--check", action="store_true",
                        help="train nothing: list the records today's code would key differently (exit 1 if any)")
+    sweep.add_argument("--compare", metavar="FOLDER",
+                       help="train nothing: set the records in FOLDER (the same sweeps on another machine, say) "
+                            "beside those of --out, arm by arm and finding by finding (exit 1 if a finding differs)")
     sweep.add_argument("--no-progress", action="store_true")
     sweep.set_defaults(run=_sweep)
 

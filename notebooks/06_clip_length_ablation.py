@@ -30,6 +30,7 @@ from mict.course.analysis.ablation import (
     caveats,
     changed_findings,
     clip_length_table,
+    compared_lengths,
     findings_side_by_side,
     last_step_gap,
     learning_rates_chosen_on_validation,
@@ -42,6 +43,7 @@ from mict.course.analysis.ablation import (
     ways_compared,
     ways_survive_losing_a_seed,
 )
+from mict.course.analysis.machines import cpus, findings_on_both, other_cpu_dir
 from mict.course.exercises.training import check_average_clips
 from mict.course.viz import save_figure
 from mict.course.viz.results import plot_clip_length_curves, plot_original_clip_length
@@ -159,8 +161,7 @@ control.pivot_table(index=["label", "way"], columns="frames", values=["mean", "s
 
 # %%
 evidence = shipped_evidence(live, shipped)
-n_frames = next(iter(evidence.values()))[0].arrays["test/n_frames"]
-compared = [(max(LENGTHS), False), (max(n for n in LENGTHS if (n_frames >= n).mean() >= 0.5), True)]
+compared = compared_lengths(evidence, LENGTHS)
 ways = pd.concat([ways_compared(evidence, labels, n, at_least=control) for n, control in compared])
 ways["survives_losing_a_seed"] = [survives for n, control in compared
                                   for survives in ways_survive_losing_a_seed(evidence, labels, n, at_least=control)]
@@ -179,6 +180,21 @@ here = pd.concat([ways_compared(records, labels, n, at_least=control, rerun_chan
 on_this_machine = findings_side_by_side(ways, here)
 print(changed_findings(on_this_machine))
 on_this_machine[["comparison", "shipped seeds", "shipped finding", "with this machine's runs", "finding here"]]
+
+# %% [markdown]
+# **And on another CPU family, every seed?** As in notebook 05, `data/sweeps-intel-xeon/` holds the
+# learning-rate and clip-length sweeps trained again on an Intel Xeon by the same code. The learning
+# rate validation picks for each version, and each finding above, drawn from each record set alone:
+
+# %%
+on_both = pd.concat([findings_on_both(name, records_of_name, load_sweep(name, other_cpu_dir()))
+                     for name, records_of_name in (("learning-rate", learning_rates), ("clip-length", shipped))],
+                    ignore_index=True)
+print(f"data/sweeps: {cpus(shipped)}; {other_cpu_dir().name}: {cpus(load_sweep('clip-length', other_cpu_dir()))}")
+print("every finding is the same from both CPU families" if on_both["same finding"].all() else
+      "findings that differ: " + "; ".join(on_both.loc[~on_both["same finding"], "comparison"]))
+on_both.rename(columns={"A": "AMD EPYC", "finding from A": "finding (AMD)", "B": "Intel Xeon",
+                        "finding from B": "finding (Intel)"})
 
 # %% [markdown]
 # ## Testing an explanation: is v1's long clip hurt by its time steps?

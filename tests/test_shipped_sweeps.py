@@ -5,6 +5,7 @@ import pytest
 
 from mict.config import make_config
 from mict.course.analysis.ablation import learning_rates_chosen_on_validation
+from mict.course.analysis.machines import findings_on_both, other_cpu_dir
 from mict.sweep import CHOSEN_ON_VALIDATION, SWEEPS, load_sweep, missing_records, stale_records
 
 
@@ -47,3 +48,25 @@ def test_records_say_which_machine_made_them():
         for records in load_sweep(name).values():
             for record in records:
                 assert record.meta["machine"]["cpu"] and record.meta["machine"]["threads"] >= 1
+
+
+def versions_by_run(folder=None, name="kernel") -> dict:
+    return {(arm, r.seed): (r.meta["key"], r.meta["training_code"], r.meta["evaluation_code"])
+            for arm, runs in load_sweep(name, folder).items() for r in runs}
+
+
+@pytest.mark.parametrize("name", list(SWEEPS))
+def test_the_other_cpu_familys_records_are_the_same_runs_by_the_same_code(name):
+    """data/sweeps-intel-xeon is worth comparing only while it holds the very runs of data/sweeps."""
+    assert versions_by_run(other_cpu_dir(), name) == versions_by_run(None, name), (
+        f"data/sweeps-intel-xeon/{name} no longer holds the runs of data/sweeps/{name} made by the same code: "
+        f"train it again on an Intel Xeon (`mict sweep all --out data/sweeps-intel-xeon`), or remove it and "
+        f"what notebooks 05 and 06 and the README say about it")
+
+
+@pytest.mark.parametrize("name", list(SWEEPS))
+def test_both_cpu_families_records_draw_the_same_findings(name):
+    findings = findings_on_both(name, load_sweep(name), load_sweep(name, other_cpu_dir()))
+    assert len(findings) and findings["same finding"].all(), (
+        f"the two CPU families' records of {name} draw different findings:\n{findings.to_string()}\n"
+        f"notebooks 05 and 06 and the README say they draw the same")

@@ -62,6 +62,19 @@ def arm_table(records: dict[str, list[RunRecord]], labels: dict[str, str], evalu
 #: The seed the course trains live, on whatever machine it runs.
 LIVE_SEED = 0
 
+#: The comparisons notebook 05 makes between the kernel sweep's arms (a − b), and on the speed-only classes.
+KERNEL_PAIRS = (("mict_k7", "mict_k3"), ("mict_k7", "mict_k5"), ("mict_k5", "mict_k3"), ("mict_k7", "mict_2d"),
+                ("mict_k7", "resnet3d"), ("mict_k7", "frame"), ("mict_2d", "frame"))
+SPEED_PAIRS = (("mict_k7", "mict_k3"),)
+
+
+def compared_lengths(records: dict[str, list[RunRecord]], lengths: list[int]) -> list[tuple[int, bool]]:
+    """Where notebook 06 compares K clips with one long clip, as (frames, at_least): the longest of
+    `lengths` on every test video, and, in the control that never loops (`at_least`), the longest that
+    at least half of the test videos reach (with fewer videos, the interval says little)."""
+    n_frames = next(iter(records.values()))[0].arrays["test/n_frames"]
+    return [(max(lengths), False), (max(n for n in lengths if (n_frames >= n).mean() >= 0.5), True)]
+
 
 def difference_table(records: dict[str, list[RunRecord]], pairs: list[tuple[str, str]],
                      labels: dict[str, str], evaluation: str = "clip", rerun_chance: bool = True) -> pd.DataFrame:

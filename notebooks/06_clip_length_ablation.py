@@ -187,10 +187,10 @@ on_this_machine[["comparison", "shipped seeds", "shipped finding", "with this ma
 # rate validation picks for each version, and each finding above, drawn from each record set alone:
 
 # %%
-on_both = pd.concat([findings_on_both(name, records_of_name, load_sweep(name, other_cpu_dir()))
-                     for name, records_of_name in (("learning-rate", learning_rates), ("clip-length", shipped))],
-                    ignore_index=True)
-print(f"data/sweeps: {cpus(shipped)}; {other_cpu_dir().name}: {cpus(load_sweep('clip-length', other_cpu_dir()))}")
+other_cpu = {name: load_sweep(name, other_cpu_dir()) for name in ("learning-rate", "clip-length")}
+on_both = pd.concat([findings_on_both("learning-rate", learning_rates, other_cpu["learning-rate"]),
+                     findings_on_both("clip-length", shipped, other_cpu["clip-length"])], ignore_index=True)
+print(f"data/sweeps: {cpus(shipped)}; {other_cpu_dir().name}: {cpus(other_cpu['clip-length'])}")
 print("every finding is the same from both CPU families" if on_both["same finding"].all() else
       "findings that differ: " + "; ".join(on_both.loc[~on_both["same finding"], "comparison"]))
 on_both.rename(columns={"A": "AMD EPYC", "finding from A": "finding (AMD)", "B": "Intel Xeon",

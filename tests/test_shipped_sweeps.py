@@ -50,7 +50,7 @@ def test_records_say_which_machine_made_them():
                 assert record.meta["machine"]["cpu"] and record.meta["machine"]["threads"] >= 1
 
 
-def versions_by_run(folder=None, name="kernel") -> dict:
+def versions_by_run(folder, name: str) -> dict:
     return {(arm, r.seed): (r.meta["key"], r.meta["training_code"], r.meta["evaluation_code"])
             for arm, runs in load_sweep(name, folder).items() for r in runs}
 

@@ -26,8 +26,8 @@ from .ablation import (
     ways_compared,
 )
 
-#: What the notebooks compare within each sweep: pairs of arms, or (for 'clip-length') the two ways of
-#: testing each arm on long sequences, or (for 'learning-rate') the rate validation picks per version.
+#: The pairs of arms the notebooks compare within a sweep ('clip-length' compares each arm's two ways of
+#: testing long sequences instead, and 'learning-rate' the rate validation picks per version).
 PAIRS = {"kernel": KERNEL_PAIRS, "kernel-speed": SPEED_PAIRS}
 
 
@@ -89,11 +89,9 @@ def findings_on_both(name: str, a: dict[str, list[RunRecord]], b: dict[str, list
 
 def _learning_rates_on_both(a: dict[str, list[RunRecord]], b: dict[str, list[RunRecord]]) -> pd.DataFrame:
     """Per version: each record set's mean validation top-1 of every rate, and the rate validation picks."""
+    chosen = [learning_rates_chosen_on_validation(records) for records in (a, b)]
+    scores = [validation_top1(records) for records in (a, b)]
     rows = []
-    chosen, scores = [], []
-    for records in (a, b):
-        chosen.append(learning_rates_chosen_on_validation(records))
-        scores.append(validation_top1(records))
     for version in chosen[0].keys() & chosen[1].keys():
         row = {"comparison": f"{version}: the learning rate validation picks"}
         for side, name in enumerate("AB"):

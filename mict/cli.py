@@ -261,7 +261,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _bench_train(args: argparse.Namespace) -> int:
-    from .bench import model_step_operators, training_throughput
+    from .bench import loader_operators, model_step_operators, training_throughput
 
     before = _saved_benchmark(args, "bench-train")
     table = training_throughput(_config_from_args(args), steps=args.steps, rounds=args.rounds)
@@ -273,6 +273,9 @@ def _bench_train(args: argparse.Namespace) -> int:
     paired = table.attrs
     print(f"step by step, a loop step after each model step: the loop runs at {paired['paired_loop_vs_model']:.0%} "
           f"of the model step (95% interval {paired['paired_low']:.0%}–{paired['paired_high']:.0%} over the pairs)")
+    print(f"loading and stepping in turn, the loop would reach 90% of the model step with a loader of "
+          f"{table.attrs['loader_for_90_percent']:.0f} clips/s; training's makes "
+          f"{table.attrs['loader_clips_per_s']:.0f}")
     _compare_and_save(args, "bench-train", before, table, key="measure", values=["clips_per_s"])
     if args.operators:
         operators = model_step_operators(_config_from_args(args), top=args.operators)
@@ -282,6 +285,12 @@ def _bench_train(args: argparse.Namespace) -> int:
         print(operators.to_string(index=False, formatters={"ms per step": "{:.1f}".format,
                                                            "calls per step": "{:.0f}".format,
                                                            "of the step": "{:.0%}".format}))
+        loading = loader_operators(_config_from_args(args), top=args.operators)
+        print(f"\nthe data loader ({loading.attrs['store']}): {loading.attrs['clip_us']:.0f} µs per clip; "
+              f"its slowest operators, and the time outside them:")
+        print(loading.to_string(index=False, na_rep="", formatters={"µs per clip": "{:.1f}".format,
+                                                                     "calls per clip": "{:.1f}".format,
+                                                                     "of the clip": "{:.0%}".format}))
     return 0
 
 
@@ -485,7 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_train.add_argument("--rounds", type=_positive, default=3,
                              help="interleaved repetitions of every measure; the table gives the median")
     bench_train.add_argument("--operators", type=_non_negative, default=0, metavar="N",
-                             help="then profile the model step and list its N slowest operators, with its GFLOP/s")
+                             help="then profile the model step and the data loader and list each one's N slowest "
+                                  "operators, with the step's GFLOP/s")
     _add_saving_flags(bench_train)
     bench_train.set_defaults(run=_bench_train)
 

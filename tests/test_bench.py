@@ -13,6 +13,7 @@ from mict.bench import (
     count_flops,
     data_throughput,
     format_table,
+    loader_operators,
     model_step_operators,
     training_throughput,
 )
@@ -167,6 +168,20 @@ def test_the_model_step_profile_names_its_slowest_operators_and_counts_backward_
     assert table.attrs["gflop_per_s"] == pytest.approx(table.attrs["gflop_per_step"] / table.attrs["step_ms"] * 1000)
 
 
+def test_the_loader_profile_accounts_for_every_microsecond_of_a_clip(prepared_root):
+    config = tiny_training(prepared_root)
+    table = loader_operators(config, batches=3, top=50)
+    assert table.attrs["store"] == "decoded frames" and table.attrs["clip_us"] > 0
+    operators, outside = table.iloc[:-1], table.iloc[-1]
+    assert outside["operator"] == "outside PyTorch operators" and outside["µs per clip"] > 0
+    assert operators["µs per clip"].is_monotonic_decreasing and (operators["µs per clip"] > 0).all()
+    assert table["µs per clip"].sum() == pytest.approx(table.attrs["clip_us"])
+    assert table["of the clip"].sum() == pytest.approx(1)
+    # each training clip is resized to the crop size once, and the batch is stacked
+    calls = operators.set_index("operator")["calls per clip"]
+    assert calls.filter(like="upsample").sum() == pytest.approx(1) and "stack" in calls
+
+
 @pytest.mark.parametrize("model_seconds, loader_seconds, bottleneck", [(1.0, 4.0, "data loader"),
                                                                      (4.0, 1.0, "model")])
 def test_the_slower_stage_is_named_the_bottleneck(prepared_root, monkeypatch, model_seconds, loader_seconds,
@@ -184,6 +199,10 @@ def test_the_slower_stage_is_named_the_bottleneck(prepared_root, monkeypatch, mo
     assert clips["model step only (random clips)"] == pytest.approx(2 * 4 / model_seconds)
     assert clips["data loader only, decoded frames (0 workers)"] == pytest.approx(2 * 4 / loader_seconds)
     assert table.attrs["loop_vs_model"] == pytest.approx(model_seconds / (model_seconds + loader_seconds))
+    assert table.attrs["loader_clips_per_s"] == clips["data loader only, decoded frames (0 workers)"]
+    needed = table.attrs["loader_for_90_percent"]  # a loop that loads and steps in turn at 90% of the model
+    assert 1 / (1 / clips["model step only (random clips)"] + 1 / needed) == pytest.approx(
+        0.9 * clips["model step only (random clips)"])
 
 
 def test_data_throughput_times_the_original_pipeline_on_the_same_frames(prepared_root, monkeypatch):

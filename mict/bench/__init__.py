@@ -14,10 +14,11 @@ from .models import (
     peak_memory_bytes,
 )
 from .prepare import prepare_throughput, ucf_like_videos
-from .training import model_step_operators, training_throughput
+from .training import loader_operators, model_step_operators, training_throughput
 
 __all__ = [
     "MEMORY_NOTE", "add_relative_fps", "benchmark_model", "benchmark_models", "compile_for_inference",
-    "count_flops", "data_throughput", "format_table", "measure_latency", "model_step_operators",
+    "count_flops", "data_throughput", "format_table", "loader_operators", "measure_latency",
+    "model_step_operators",
     "original_pil_clip", "peak_memory_bytes", "prepare_throughput", "training_throughput", "ucf_like_videos",
 ]

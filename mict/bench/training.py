@@ -1,7 +1,7 @@
 """Measuring training: where a step's time goes, the model or the data loader, and what the decoded
-frame store changes; and, inside the model step, which operators take the time and how close the
-step comes to the arithmetic it must do. Every step is `mict.train.optimisation_step` with the
-configuration's optimiser."""
+frame store changes; inside the model step, which operators take the time and how close the step
+comes to the arithmetic it must do; and inside the loader, which operators and how much Python.
+Every step is `mict.train.optimisation_step` with the configuration's optimiser."""
 
 import statistics
 import time
@@ -31,31 +31,20 @@ def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3
     Every measure is taken `rounds` times, the rounds interleaved so that a slow spell of the machine
     does not fall on one measure only; the table gives the median. `attrs['loop_vs_model']` is the
     loop's clips/s over the model's: how much of the model's speed the data pipeline leaves to
-    training. `attrs['bottleneck']` names the slower of model and loader.
+    training. `attrs['bottleneck']` names the slower of model and loader; `attrs['loader_clips_per_s']`
+    is the clips/s of the loader training uses, and `attrs['loader_for_90_percent']` the clips/s at
+    which it would let a loop that loads and steps in turn reach 90% of the model step.
 
     A shared machine's speed drifts by more than the gap between loop and model, so each round also
     times the two step by step, alternating a model step on random clips with a loop step (load the
     next batch, then step on it): `attrs['paired_loop_vs_model']` is their ratio over all rounds, and
     `attrs['paired_low']`, `attrs['paired_high']` its 95% bootstrap interval over the pairs.
     """
-    synthesize_at = frame_size_for(config.base_size) if config.generates_synthetic_data() else None
-    root = ensure_prepared(config.data_root(), synthesize_at=synthesize_at, synthetic=config.synthetic,
-                           progress=False)
-    datasets = {store: ClipDataset(root, subset="train", frames=config.frames, crop_size=config.crop_size,
-                                   base_size=config.base_size, hflip=config.hflip, crop_scales=config.crop_scales,
-                                   colour_jitter=config.colour_jitter, max_step=config.max_step, seed=config.seed,
-                                   decoded=store == "decoded frames")
-                for store in ("JPEG frames", "decoded frames")}
-    if not (root / datasets["decoded frames"].videos["frames_dir"].iloc[0] / "frames.npy").is_file():
-        del datasets["decoded frames"]  # frames too large to be stored decoded: training reads JPEGs
+    datasets = _training_datasets(config)
     step, clips, labels = _model_step(config, classes=len(datasets["JPEG frames"].classes))
     dtype, _ = autocast_dtype(config.amp, torch.device("cpu"))
     batch = config.batch_size
-
-    def loader(dataset):
-        sampler = torch.utils.data.RandomSampler(dataset, replacement=True, num_samples=batch * (steps + warmup),
-                                                 generator=torch.Generator().manual_seed(0))
-        return make_loader(dataset, batch, sampler, config.workers, torch.device("cpu"), drop_last=True)
+    loader = partial(_loader, config, batches=steps + warmup)
 
     for _ in range(warmup):
         step(clips, labels)
@@ -88,7 +77,11 @@ def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3
     table["of the model step"] = table["clips_per_s"] / model_only
     table.attrs["bottleneck"] = "model" if model_only < loader_only else "data loader"
     table.attrs["loop_vs_model"] = speed[f"training loop, {used}"] / model_only
+    table.attrs["loader_clips_per_s"] = loader_only
     table.attrs.update(paired_ratio(np.concatenate(pairs)))
+    # loading then stepping in turn, the loop makes 1 / (1/model + 1/loader) clips/s: 90% of the
+    # model step's once the loader makes nine times the model's clips/s
+    table.attrs["loader_for_90_percent"] = 9 * model_only
     table.attrs["input"] = (f"{config.model} width {config.width}, batch {batch} × 3×{config.frames}×"
                             f"{config.crop_size}×{config.crop_size}, {config.optimizer}, {torch.get_num_threads()} "
                             f"threads, {'bf16 autocast' if dtype is not None else 'float32'}; training reads {used}")
@@ -123,6 +116,30 @@ def paired_ratio(seconds: np.ndarray, confidence: float = 0.95) -> dict[str, flo
                                confidence_level=confidence, method="percentile", n_resamples=2000,
                                random_state=np.random.default_rng(0)).confidence_interval
     return {"paired_loop_vs_model": estimate, "paired_low": float(interval.low), "paired_high": float(interval.high)}
+
+
+def _training_datasets(config: TrainConfig) -> dict[str, ClipDataset]:
+    """The training subset as `mict train` reads it, by frame store: JPEG frames, and the decoded
+    frames when the prepared data has them (the quick profile's synthetic set is generated if missing)."""
+    synthesize_at = frame_size_for(config.base_size) if config.generates_synthetic_data() else None
+    root = ensure_prepared(config.data_root(), synthesize_at=synthesize_at, synthetic=config.synthetic,
+                           progress=False)
+    datasets = {store: ClipDataset(root, subset="train", frames=config.frames, crop_size=config.crop_size,
+                                   base_size=config.base_size, hflip=config.hflip, crop_scales=config.crop_scales,
+                                   colour_jitter=config.colour_jitter, max_step=config.max_step, seed=config.seed,
+                                   decoded=store == "decoded frames")
+                for store in ("JPEG frames", "decoded frames")}
+    if not (root / datasets["decoded frames"].videos["frames_dir"].iloc[0] / "frames.npy").is_file():
+        del datasets["decoded frames"]  # frames too large to be stored decoded: training reads JPEGs
+    return datasets
+
+
+def _loader(config: TrainConfig, dataset: ClipDataset, batches: int):
+    """`batches` batches of the configuration's size, drawn at random with a fixed seed."""
+    batch = config.batch_size
+    sampler = torch.utils.data.RandomSampler(dataset, replacement=True, num_samples=batch * batches,
+                                             generator=torch.Generator().manual_seed(0))
+    return make_loader(dataset, batch, sampler, config.workers, torch.device("cpu"), drop_last=True)
 
 
 def _model_step(config: TrainConfig, classes: int):
@@ -176,6 +193,39 @@ def model_step_operators(config: TrainConfig, *, classes: int = 10, steps: int =
     table = pd.DataFrame(rows).sort_values("ms per step", ascending=False).head(top).reset_index(drop=True)
     table.attrs.update(step_ms=step_ms, gflop_per_step=counter.get_total_flops() / 1e9)
     table.attrs["gflop_per_s"] = table.attrs["gflop_per_step"] / (step_ms / 1000)
+    return table
+
+
+def loader_operators(config: TrainConfig, *, batches: int = 20, top: int = 12) -> pd.DataFrame:
+    """Where the data loader's time goes, per training clip: the PyTorch operators that take it, by
+    self CPU time, the slowest `top` of them, and one row for everything outside them (Python, NumPy:
+    drawing the clip, indexing the frame store, building the batch).
+
+    The loader is the one `mict train` reads (the decoded frames where the prepared data has them,
+    0 workers). `attrs['clip_us']` is the time per clip measured without the profiler; each row's
+    share is its share of the profiled time, scaled to it, as the profiler slows everything down.
+    """
+    datasets = _training_datasets(config)
+    used = "decoded frames" if "decoded frames" in datasets else "JPEG frames"
+
+    def load():
+        for _ in _loader(config, datasets[used], batches):
+            pass
+
+    load()  # warm-up: the allocator's pools, the first calls' one-off costs
+    clip_us = _seconds(load) / (batches * config.batch_size) * 1e6
+    with profile(activities=[ProfilerActivity.CPU]) as profiler:
+        profiled = _seconds(load)
+    events = [e for e in profiler.key_averages() if e.key.startswith("aten::") and e.self_cpu_time_total > 0]
+    to_clip_us = clip_us / (profiled * 1e6)  # a profiled µs of the whole run, as unprofiled µs of one clip
+    rows = [{"operator": e.key.removeprefix("aten::"), "µs per clip": e.self_cpu_time_total * to_clip_us,
+             "calls per clip": e.count / (batches * config.batch_size)} for e in events]
+    table = pd.DataFrame(rows).sort_values("µs per clip", ascending=False).head(top)
+    outside = clip_us - sum(e.self_cpu_time_total for e in events) * to_clip_us
+    table = pd.concat([table, pd.DataFrame([{"operator": "outside PyTorch operators", "µs per clip": outside,
+                                             "calls per clip": float("nan")}])], ignore_index=True)
+    table["of the clip"] = table["µs per clip"] / clip_us
+    table.attrs.update(clip_us=clip_us, store=used)
     return table
 
 

@@ -40,7 +40,7 @@ def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3
     next batch, then step on it): `attrs['paired_loop_vs_model']` is their ratio over all rounds, and
     `attrs['paired_low']`, `attrs['paired_high']` its 95% bootstrap interval over the pairs.
     """
-    datasets = _training_datasets(config)
+    datasets, used = _training_datasets(config)
     step, clips, labels = _model_step(config, classes=len(datasets["JPEG frames"].classes))
     dtype, _ = autocast_dtype(config.amp, torch.device("cpu"))
     batch = config.batch_size
@@ -62,7 +62,6 @@ def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3
     measures.update({f"data loader only, {store} ({config.workers} workers)": partial(load_only, dataset)
                      for store, dataset in datasets.items()})
     measures.update({f"training loop, {store}": partial(both, dataset) for store, dataset in datasets.items()})
-    used = "decoded frames" if "decoded frames" in datasets else "JPEG frames"
     seconds, pairs = {name: [] for name in measures}, []
     for _ in range(rounds):
         for name, run in measures.items():
@@ -118,9 +117,10 @@ def paired_ratio(seconds: np.ndarray, confidence: float = 0.95) -> dict[str, flo
     return {"paired_loop_vs_model": estimate, "paired_low": float(interval.low), "paired_high": float(interval.high)}
 
 
-def _training_datasets(config: TrainConfig) -> dict[str, ClipDataset]:
-    """The training subset as `mict train` reads it, by frame store: JPEG frames, and the decoded
-    frames when the prepared data has them (the quick profile's synthetic set is generated if missing)."""
+def _training_datasets(config: TrainConfig) -> tuple[dict[str, ClipDataset], str]:
+    """The training subset by frame store (JPEG frames, and the decoded frames when the prepared data
+    has them; the quick profile's synthetic set is generated if missing), and the store `mict train`
+    reads: the decoded frames where there are some."""
     synthesize_at = frame_size_for(config.base_size) if config.generates_synthetic_data() else None
     root = ensure_prepared(config.data_root(), synthesize_at=synthesize_at, synthetic=config.synthetic,
                            progress=False)
@@ -131,7 +131,7 @@ def _training_datasets(config: TrainConfig) -> dict[str, ClipDataset]:
                 for store in ("JPEG frames", "decoded frames")}
     if not (root / datasets["decoded frames"].videos["frames_dir"].iloc[0] / "frames.npy").is_file():
         del datasets["decoded frames"]  # frames too large to be stored decoded: training reads JPEGs
-    return datasets
+    return datasets, "decoded frames" if "decoded frames" in datasets else "JPEG frames"
 
 
 def _loader(config: TrainConfig, dataset: ClipDataset, batches: int):
@@ -205,8 +205,7 @@ def loader_operators(config: TrainConfig, *, batches: int = 20, top: int = 12) -
     0 workers). `attrs['clip_us']` is the time per clip measured without the profiler; each row's
     share is its share of the profiled time, scaled to it, as the profiler slows everything down.
     """
-    datasets = _training_datasets(config)
-    used = "decoded frames" if "decoded frames" in datasets else "JPEG frames"
+    datasets, used = _training_datasets(config)
 
     def load():
         for _ in _loader(config, datasets[used], batches):

@@ -18,6 +18,7 @@ from mict.data import (
     select_subset,
     uniform_clips,
 )
+from mict.data.augment import to_unit_float
 from mict.data.dataset import load_manifest
 
 
@@ -80,6 +81,32 @@ def test_augmentation_applies_the_drawn_parameters_to_each_frame():
         frame = TF.adjust_contrast(TF.adjust_brightness(TF.adjust_saturation(frame, params.saturation),
                                                         params.brightness), params.contrast)
         torch.testing.assert_close(out[t], frame)
+
+
+def torchvision_pipeline(clip: torch.Tensor, params, crop_size: int) -> torch.Tensor:
+    """The training augmentation through torchvision's public functional API, on the whole clip."""
+    clip = TF.horizontal_flip(clip) if params.flip else clip
+    clip = TF.resized_crop(clip, *params.box, [crop_size, crop_size], antialias=True)
+    clip = to_unit_float(clip)  # a division: TF.to_dtype multiplies by 1/255, a different rounding
+    clip = TF.adjust_saturation(clip, params.saturation)
+    return TF.adjust_contrast(TF.adjust_brightness(clip, params.brightness), params.contrast)
+
+
+@pytest.mark.parametrize("channels_last", [True, False], ids=["decoded layout", "contiguous"])
+def test_training_clips_equal_torchvisions_pipeline_bit_for_bit(channels_last):
+    """The loader calls torchvision's kernels directly; the clips must not change by a bit."""
+    generator = torch.Generator().manual_seed(11)
+    for crop_size, base_size in ((48, 54), (64, 72), (160, 192)):
+        transform = TrainTransform(crop_size, base_size, hflip=True)
+        for _ in range(12):
+            clip = torch.randint(0, 256, (6, base_size, base_size * 4 // 3, 3), dtype=torch.uint8,
+                                 generator=generator).permute(0, 3, 1, 2)
+            clip = clip if channels_last else clip.contiguous()
+            params = transform.draw(generator, *clip.shape[-2:])
+            expected = torchvision_pipeline(clip, params, crop_size)
+            assert torch.equal(transform.apply(clip, params, normalized=False), expected), params
+            assert torch.equal(transform.apply(clip, params), normalize(expected)), params
+            assert torch.equal(transform.steps(clip, params)[-1][1], expected)
 
 
 def test_augmentation_draws_cover_the_original_choices():

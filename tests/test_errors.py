@@ -86,6 +86,9 @@ def test_a_corrupt_frame_is_named_with_the_command_that_repairs_it(prepared_root
     assert f"{broken} of video {video} does not decode" in message
     assert f"mict prepare --root {official_root.resolve()} --out {root} --size 48x36 --verify" in message
     assert not frames_decode(folder, 3)
+    if decoded_copy:  # a dataset reads every decoded copy when it is made
+        with pytest.raises(CorruptFrameError, match=f"{broken} of video {video} does not decode"):
+            ClipDataset(root, subset="train", frames=4, crop_size=32, base_size=36)
 
     report = prepare_dataset(official_root, root, size=(48, 36), verify=True, workers=1, progress=False)
     assert report.repaired == [video] and report.prepared == 1

@@ -1,8 +1,8 @@
 """Spatial augmentation that treats a clip as one thing: every frame gets the same transform.
 
 Parameters are drawn once per clip (`draw`), then applied to the whole T×C×H×W uint8
-tensor at once with torchvision's functional ops (`apply`): a flip, a crop at the
-centre or a corner whose width and height are drawn independently from
+tensor at once (`apply`; `steps` shows each stage, made with torchvision's functional
+ops): a flip, a crop at the centre or a corner whose width and height are drawn independently from
 {128, 144, 160, 176, 192}/192 of the base height, resized to the crop size, then
 saturation, brightness and contrast factors from [0.5, 1.5] in the original's order,
 and ImageNet normalisation. A different crop per frame would look like camera shake,
@@ -12,6 +12,7 @@ a different colour per frame like flicker: motion that is not in the video.
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 import torchvision.transforms.v2.functional as TF
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -85,6 +86,30 @@ def denormalize(clip: torch.Tensor) -> torch.Tensor:
     return ((frames * _STD + _MEAN).clamp(0, 1) * 255).round().to(torch.uint8)
 
 
+def greyscale(clip: torch.Tensor) -> torch.Tensor:
+    """The luma of a float T×3×H×W clip, T×1×H×W, as torchvision's `rgb_to_grayscale` computes it."""
+    red, green, blue = clip.unbind(dim=-3)
+    return red.mul(0.2989).add_(green, alpha=0.587).add_(blue, alpha=0.114).unsqueeze(dim=-3)
+
+
+def blend_(clip: torch.Tensor, other: torch.Tensor, ratio: float) -> torch.Tensor:
+    """`clip` ← ratio·clip + (1 − ratio)·other, clamped to [0, 1]: torchvision's blend, in place."""
+    ratio = float(ratio)
+    return clip.mul_(ratio).add_(other, alpha=1.0 - ratio).clamp_(0, 1.0)
+
+
+def adjust_colour_(clip: torch.Tensor, params: ClipAugmentation) -> torch.Tensor:
+    """Saturation, brightness, then contrast of a float clip in [0, 1], in place.
+
+    The arithmetic of torchvision's `adjust_saturation`, `adjust_brightness` and
+    `adjust_contrast` on float tensors, in their order, without a new clip for each step:
+    allocating and filling fresh memory five times costs the loader more than the arithmetic.
+    """
+    blend_(clip, greyscale(clip), params.saturation)
+    clip.mul_(float(params.brightness)).clamp_(0, 1.0)
+    return blend_(clip, greyscale(clip).mean(dim=(-3, -2, -1), keepdim=True), params.contrast)
+
+
 class TrainTransform:
     """The original's training augmentation, drawn once per clip."""
 
@@ -111,7 +136,8 @@ class TrainTransform:
         return ClipAugmentation(flip, position, box, *factors)
 
     def steps(self, clip: torch.Tensor, params: ClipAugmentation) -> list[tuple[str, torch.Tensor]]:
-        """Every intermediate clip (T×C×H×W) by name, from the input to the colour jitter.
+        """Every intermediate clip (T×C×H×W) by name, from the input to the colour jitter,
+        made with torchvision's functional ops.
 
         Colour is adjusted on floats in [0, 1] (one conversion instead of three uint8
         round trips); the factors and their order are the original's.
@@ -134,8 +160,21 @@ class TrainTransform:
         return out
 
     def apply(self, clip: torch.Tensor, params: ClipAugmentation, normalized: bool = True) -> torch.Tensor:
-        """uint8 T×C×H×W → float C×T×H×W ready for a network (or T×C×H×W in [0, 1] if not `normalized`)."""
-        clip = self.steps(clip, params)[-1][1]
+        """uint8 T×C×H×W → float C×T×H×W ready for a network (or T×C×H×W in [0, 1] if not `normalized`).
+
+        The clip of `steps`, bit for bit (tests/test_clips.py checks it), made faster for the
+        training loader: the crop is a slice, resized by the same uint8 interpolation, and the
+        colour is adjusted in place by `adjust_colour_`.
+        """
+        clip = resize_to_base(clip, self.base_size)
+        if params.flip:
+            clip = clip.flip(-1)
+        top, left, height, width = params.box
+        clip = clip[..., top : top + height, left : left + width]
+        if (height, width) != (self.crop_size, self.crop_size):
+            clip = F.interpolate(clip, size=[self.crop_size, self.crop_size], mode="bilinear",
+                                 align_corners=False, antialias=True)
+        clip = adjust_colour_(to_unit_float(clip), params)
         return normalize(clip, inplace=True) if normalized else clip
 
     def __call__(self, clip: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, ClipAugmentation]:

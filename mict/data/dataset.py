@@ -87,7 +87,8 @@ class DecodedFramesInMemory:
     An epoch reads a frame of every training video; with the store in memory, every epoch after
     the first reads no file at all. Beyond the budget (MICT_FRAME_CACHE_MB, default 2048; 0 keeps
     nothing) stores are memory-mapped on each read instead. A store rewritten on disk (by
-    `mict prepare --verify`) is read again.
+    `mict prepare --verify`) is read again when next asked for: a new `ClipDataset` asks for all of
+    its stores once, when it is made, and keeps them.
     """
 
     def __init__(self):
@@ -109,7 +110,7 @@ class DecodedFramesInMemory:
             self._bytes -= kept[1].nbytes
             del self._stores[stored]
         if self._bytes + frames.nbytes <= self.budget():
-            frames = np.ascontiguousarray(frames)
+            frames = np.array(frames, order="C")  # a copy: ascontiguousarray would keep the mapping
             self._stores[stored] = (version, frames)
             self._bytes += frames.nbytes
         return frames
@@ -128,15 +129,11 @@ def read_frames(folder: Path, indices: tuple[int, ...] | list[int], decoded: boo
     (T·H·W·C) makes the stack free and torchvision's uint8 resize several times faster than on
     a T·C·H·W copy. `decoded=False` always decodes the JPEGs (to measure what the decoded copy
     saves). A frame that does not decode raises CorruptFrameError, which names the video, the
-    frame and the command that repairs it.
+    frame and the command that repairs it. The frames may be a view of the decoded copy kept in
+    memory (`pick_decoded_frames`): copy them before writing to them.
     """
-    stored = folder / DECODED
-    if decoded and stored.is_file():
-        try:
-            frames = DECODED_IN_MEMORY.frames(stored)[list(indices)]
-        except (ValueError, OSError, IndexError) as error:
-            raise _corrupt_frame(folder, [str(stored)], reason=str(error)) from None
-        return torch.from_numpy(frames).permute(0, 3, 1, 2)
+    if decoded and (folder / DECODED).is_file():
+        return pick_decoded_frames(folder, decoded_store(folder), indices)
     unique = sorted(set(indices))
     paths = [str(folder / f"{i + 1:05d}.jpg") for i in unique]
     try:
@@ -146,6 +143,33 @@ def read_frames(folder: Path, indices: tuple[int, ...] | list[int], decoded: boo
     except RuntimeError:
         raise _corrupt_frame(folder, paths) from None
     return torch.stack([by_index[i].permute(1, 2, 0) for i in indices]).permute(0, 3, 1, 2)
+
+
+def decoded_store(folder: Path) -> np.ndarray:
+    """A prepared video's decoded frames, n_frames×H×W×3 (see `DecodedFramesInMemory`)."""
+    try:
+        return DECODED_IN_MEMORY.frames(folder / DECODED)
+    except (ValueError, OSError) as error:
+        raise _corrupt_frame(folder, [str(folder / DECODED)], reason=str(error)) from None
+
+
+def pick_decoded_frames(folder: Path, store: np.ndarray, indices: tuple[int, ...] | list[int]) -> torch.Tensor:
+    """The frames `indices` of a video's decoded store (n_frames×H×W×3): uint8 T×3×H×W, channels-last.
+
+    Evenly spaced frames (a training clip that is not looped) are a strided view of the store, so
+    that the crop reads only what it keeps, and no copy is made: never write to the result.
+    """
+    indices = tuple(indices)
+    step = indices[1] - indices[0] if len(indices) > 1 else 1
+    evenly_spaced = step > 0 and indices == tuple(range(indices[0], indices[0] + step * len(indices), step))
+    try:
+        if evenly_spaced and indices[-1] < len(store):
+            frames = store[indices[0] : indices[-1] + 1 : step]
+        else:
+            frames = store[list(indices)]
+    except (ValueError, OSError, IndexError) as error:
+        raise _corrupt_frame(folder, [str(folder / DECODED)], reason=str(error)) from None
+    return torch.from_numpy(frames).permute(0, 3, 1, 2)
 
 
 def _first_undecodable(paths: list[str]) -> tuple[Path, str] | None:
@@ -243,10 +267,14 @@ class ClipDataset(Dataset):
         self._labels = self.videos["label"].to_numpy()
         self._n_frames = self.videos["n_frames"].to_numpy()
         self._folders = [self.root / d for d in self.videos["frames_dir"]]
-        if decoded:  # in this process, so that DataLoader workers forked from it share them
-            for folder in self._folders:
+        # Read in this process, so that DataLoader workers forked from it share them; a store that
+        # does not fit the memory budget is read (memory-mapped) on each item instead.
+        self._stores_in_memory = [None] * len(self._folders)
+        if decoded:
+            for i, folder in enumerate(self._folders):
                 if (folder / DECODED).is_file():
-                    DECODED_IN_MEMORY.frames(folder / DECODED)
+                    store = decoded_store(folder)
+                    self._stores_in_memory[i] = None if isinstance(store, np.memmap) else store
 
     def __len__(self) -> int:
         return len(self.videos)
@@ -273,9 +301,11 @@ class ClipDataset(Dataset):
     def __getitem__(self, index: int):
         generator = self.generator(index)
         samples = self.temporal_samples(index, generator)
+        store, folder = self._stores_in_memory[index], self._folders[index]
         augmentation, clips = None, []
         for sample in samples:
-            frames = read_frames(self._folders[index], sample.indices, self.decoded)
+            frames = (read_frames(folder, sample.indices, self.decoded) if store is None
+                      else pick_decoded_frames(folder, store, sample.indices))
             if augmentation is None:
                 clip, augmentation = self.transform(frames, generator)
             else:  # the K clips of one training video share one augmentation

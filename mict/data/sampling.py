@@ -41,7 +41,7 @@ def sample_training_frames(n_frames: int, length: int, generator: torch.Generato
     """A random temporal down-sampling (1…max_step), a random start, `length` frames, looped if short."""
     _check(n_frames, length)
     step = int(torch.randint(1, max_step + 1, (1,), generator=generator))
-    sequence = list(range(0, n_frames, step))
+    sequence = range(0, n_frames, step)
     start = int(torch.randint(0, max(0, len(sequence) - length) + 1, (1,), generator=generator))
     chosen = sequence[start : start + length]
     return TemporalSample(tuple(_loop(chosen, length)), step, chosen[0], len(chosen) < length)

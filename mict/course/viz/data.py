@@ -125,7 +125,7 @@ def pick_videos(manifest: pd.DataFrame, classes: list[str], seed: int = 0) -> pd
 
 def video_frames(root: str | Path, video: pd.Series, indices) -> np.ndarray:
     """Frames `indices` of one prepared video as T×H×W×3 uint8 (ready for imshow)."""
-    return read_frames(Path(root) / video["frames_dir"], list(indices)).permute(0, 2, 3, 1).numpy()
+    return read_frames(Path(root) / video["frames_dir"], list(indices)).permute(0, 2, 3, 1).numpy().copy()
 
 
 def plot_sample_frames(root: str | Path, manifest: pd.DataFrame, classes: list[str] | None = None,

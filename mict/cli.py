@@ -295,12 +295,21 @@ def _bench_train(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .sweep import SWEEPS, load_sweep, missing_records, run_sweep, stale_records, sweeps_dir
+    from .sweep import SWEEPS, load_sweep, missing_records, restamp_records, run_sweep, stale_records, sweeps_dir
 
     folder = Path(args.out) if args.out else sweeps_dir()
     names = list(SWEEPS) if args.name == "all" else [args.name]
     if args.compare:
         return _compare_sweeps(names, folder, Path(args.compare))
+    if args.restamp:
+        for name in names:
+            restamped = restamp_records(name, folder, verify_against=args.verify_against, seeds=args.seeds,
+                                        profile=args.profile, progress=not args.no_progress)
+            print(f"{name}: {len(restamped)} records restamped to today's training code" if restamped
+                  else f"{name}: no record is stale by its training code alone")
+        left = [f"{name}: {line}" for name in names for line in stale_records(name, folder)]
+        print("\n".join(left) if left else f"every record in {folder} is current")
+        return 1 if left else 0
     if args.check:
         to_train = [f"{name}: {line}" for name in names
                     for line in stale_records(name, folder) + missing_records(name, folder)]
@@ -516,6 +525,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--compare", metavar="FOLDER",
                        help="train nothing: set the records in FOLDER (the same sweeps on another machine, say) "
                             "beside those of --out, arm by arm and finding by finding (exit 1 if a finding differs)")
+    sweep.add_argument("--restamp", action="store_true",
+                       help="records stale by the training code alone: retrain --seeds (default 0) of every arm and, "
+                            "if each reproduces its record bit for bit, move them all to today's code version")
+    sweep.add_argument("--verify-against", metavar="FOLDER",
+                       help="with --restamp: the records made on this CPU to reproduce (default: --out)")
     sweep.add_argument("--no-progress", action="store_true")
     sweep.set_defaults(run=_sweep)
 

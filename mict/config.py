@@ -152,10 +152,11 @@ class TrainConfig:
         values["data"] = data_identity(self.data_root())
         return values
 
-    def key(self) -> str:
+    def key(self, code: str | None = None) -> str:
         """A short hash of everything that decides the trained weights: `identity()` and the version of
-        the training code (`mict.code_version`), so that a run trained by older code is not reused."""
-        text = json.dumps({**self.identity(), "code": code_version()}, sort_keys=True, default=str)
+        the training code (`mict.code_version`), so that a run trained by older code is not reused.
+        `code` names another version of the training code (to recognise a run of older code)."""
+        text = json.dumps({**self.identity(), "code": code or code_version()}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:10]
 
     def run_dir(self) -> str:

@@ -18,6 +18,7 @@ tells which no longer match the code, and `missing_records` which are not there 
 import json
 import os
 import platform
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,8 +198,13 @@ def write_record(folder: Path, sweep: str, arm: str, seed: int, record: RunRecor
     meta_path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(arrays_path, suffix=".tmp.npz") as tmp:
         np.savez_compressed(tmp, **{name.replace("/", "__"): value for name, value in record.arrays.items()})
-    with atomic_path(meta_path) as tmp:
-        tmp.write_text(json.dumps(record.meta, indent=2, default=str) + "\n")
+    write_record_meta(folder, sweep, arm, seed, record.meta)
+
+
+def write_record_meta(folder: Path, sweep: str, arm: str, seed: int, meta: dict) -> None:
+    """A record's metadata alone (its arrays are written first, by `write_record`)."""
+    with atomic_path(record_paths(folder, sweep, arm, seed)[0]) as tmp:
+        tmp.write_text(json.dumps(meta, indent=2, default=str) + "\n")
 
 
 def is_current(record: RunRecord | None, config: TrainConfig, sweep: Sweep) -> bool:
@@ -264,6 +270,91 @@ def _train_and_record(sweep: Sweep, arm: Arm, seed: int, config: TrainConfig, fo
     record = RunRecord(meta, arrays)
     write_record(folder, sweep.name, arm.name, seed, record)
     return record
+
+
+# --- Restamping ----------------------------------------------------------------------------------
+
+#: History columns that time a run rather than describe what it learned.
+TIMING_COLUMNS = ("seconds", "clips_per_s")
+
+
+def retrains_identically(stored: RunRecord, retrained: RunRecord) -> str | None:
+    """None when `retrained` predicted and learned exactly what `stored` did; else what differs."""
+    if sorted(stored.arrays) != sorted(retrained.arrays):
+        return f"it keeps other arrays ({sorted(retrained.arrays)} against {sorted(stored.arrays)})"
+    for name, array in stored.arrays.items():
+        if not np.array_equal(array, retrained.arrays[name]):
+            return f"its {name} differ"
+    for column, values in stored.meta["history"].items():
+        if column not in TIMING_COLUMNS and retrained.meta["history"].get(column) != values:
+            return f"its training history's {column} differs"
+    return None
+
+
+def restamp_records(name: str, folder: str | Path | None = None, *, verify_against: str | Path | None = None,
+                    seeds: list[int] | None = None, profile: str = "quick", progress: bool | None = None,
+                    **overrides) -> list[str]:
+    """Bring the records of sweep `name` in `folder` that only today's training code makes stale up
+    to today's code version, once retraining shows that it trains the very same runs.
+
+    A change that leaves training bit for bit as it was (a faster data loader, say) should not
+    cost retraining every record on every CPU family. The evidence is taken on this machine:
+    `seeds` (default 0) of every arm are retrained with today's code, through the run cache, and
+    must reproduce the per-video probabilities and the training history (its timings aside) of
+    their records in `verify_against` (default `folder`), which must have been made by the same
+    old code on this CPU with this many threads. Only then are the stale records rewritten, their
+    predictions untouched, with today's code version and key (which hashes the code version) and
+    a `restamped` entry saying from which version and on what evidence. Returns 'arm seed k' for
+    each record restamped; raises ConfigError, restamping nothing, when a run differs or the
+    evidence cannot be taken here. `overrides` apply to every run, as in `run_sweep`.
+    """
+    sweep = get_sweep(name)
+    folder, reference = _folder_or_shipped(folder), _folder_or_shipped(verify_against or folder)
+    today = code_version()
+    stale = {}
+    for arm, records in load_sweep(name, folder).items():
+        for record in records:
+            config = sweep.config(sweep.arm(arm), record.seed, profile, **overrides)
+            expected = {**current_versions(config, sweep), "key": config.key(code=record.meta["training_code"]),
+                        "training_code": record.meta["training_code"]}
+            if record.meta["training_code"] != today and all(record.meta.get(k) == v for k, v in expected.items()):
+                stale[(arm, record.seed)] = (record, config.key())
+    if not stale:
+        return []
+    old = {record.meta["training_code"] for record, _ in stale.values()}
+    here = machine()
+    evidence = []
+    with tempfile.TemporaryDirectory(prefix="mict-restamp-") as scratch:
+        for arm in [a for a in sweep.arms if any(arm_name == a.name for arm_name, _ in stale)]:
+            for seed in seeds if seeds is not None else [0]:
+                stored = read_record(reference, name, arm.name, seed)
+                where = f"{name} {arm.name} seed {seed} in {reference}"
+                if stored is None:
+                    raise ConfigError(f"{where}: no record to verify today's code against")
+                made_on = stored.meta["machine"]
+                if (made_on["cpu"], made_on["threads"]) != (here["cpu"], here["threads"]):
+                    raise ConfigError(
+                        f"{where} was made on {made_on['cpu']} with {made_on['threads']} threads; this machine is "
+                        f"{here['cpu']} with {here['threads']}: verify against records made on this CPU "
+                        f"(--verify-against FOLDER), or retrain with `mict sweep {name}`")
+                if stored.meta["training_code"] not in old:
+                    raise ConfigError(f"{where} was trained by code {stored.meta['training_code']}, not by the "
+                                      f"code {sorted(old)} of the records to restamp")
+                retrained = run_sweep(name, arms=[arm.name], seeds=[seed], folder=scratch, profile=profile,
+                                      progress=progress, **overrides)[0]
+                difference = retrains_identically(stored, retrained)
+                if difference is not None:
+                    raise ConfigError(f"{where}: today's code trains it differently ({difference}); retrain the "
+                                      f"sweep with `mict sweep {name}` instead")
+                evidence.append(f"{arm.name} seed {seed}")
+    note = (f"retrained by code {today} on {here['cpu']} with {here['threads']} threads: {', '.join(evidence)} "
+            f"gave the probabilities and training histories of their records in {reference.name} bit for bit")
+    for (arm, seed), (record, key) in stale.items():
+        stamp = {"from": record.meta["training_code"], "to": today, "key_from": record.meta["key"], "evidence": note,
+                 "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        write_record_meta(folder, name, arm, seed, {**record.meta, "key": key, "training_code": today,
+                                                    "restamped": [*record.meta.get("restamped", []), stamp]})
+    return [f"{arm} seed {seed}" for arm, seed in stale]
 
 
 # --- Reading -------------------------------------------------------------------------------------

@@ -152,6 +152,15 @@ fig = viz.plot_augmentation_steps(transform.steps(clip, params), params)
 save_figure(fig, "02_augmentation_steps")
 
 # %% [markdown]
+# `steps` makes each stage with torchvision's functional ops, one new clip per stage. The data
+# loader calls `apply` instead, which computes the same arithmetic in fewer passes: the crop as a
+# slice of the frames, the colour in place on one float copy. Same clip, to the last bit:
+
+# %%
+gap = (transform.apply(clip, params, normalized=False) - transform.steps(clip, params)[-1][1]).abs().max()
+print(f"largest difference between apply and the last stage of steps: {results.record('apply_vs_steps_max_gap', gap)}")
+
+# %% [markdown]
 # ### Crop positions and scales
 #
 # The crop sits at the centre or at one of the four corners (`crop_box`). Its width and its height

@@ -19,7 +19,9 @@ def test_every_arm_and_seed_is_shipped(name):
 def test_no_shipped_record_is_stale(name):
     stale = stale_records(name)
     assert not stale, (f"today's code would train or evaluate these records of data/sweeps/{name} differently: "
-                       f"{stale}. Regenerate them with `make sweep`.")
+                       f"{stale}. Regenerate them with `make sweep`; or, where only the training code changed and "
+                       f"it still trains the same runs, `mict sweep {name} --restamp` on an Intel Xeon with "
+                       f"`--verify-against data/sweeps-intel-xeon` proves that and moves them to today's code.")
 
 
 def learning_rate_validation_chose(version: str) -> float:

@@ -2,17 +2,20 @@
 
 import inspect
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import mict.config
 import mict.sweep
 from mict.cli import main
-from mict.code_version import EVALUATION_SOURCES, PACKAGE_DIR, code_version
+from mict.code_version import EVALUATION_SOURCES, PACKAGE_DIR, TRAINING_SOURCES, code_version
+from mict.errors import ConfigError
 from mict.evaluate import evaluate, recorded_predictions
-from mict.sweep import correct_table, load_sweep, run_sweep, stale_records
+from mict.sweep import correct_table, load_sweep, restamp_records, run_sweep, stale_records
 
 TINY = dict(width=4, frames=4, crop_size=32, base_size=36, batch_size=4, epochs=1)
 
@@ -112,3 +115,61 @@ def test_the_evaluation_version_covers_the_code_that_computes_a_record():
     source = Path(inspect.getsourcefile(recorded_predictions)).relative_to(PACKAGE_DIR).as_posix()
     assert source in EVALUATION_SOURCES
     assert mict.sweep.evaluation_version() == code_version(EVALUATION_SOURCES)
+
+
+@pytest.fixture
+def training_code_changed(monkeypatch):
+    """Today's training code as if it had changed since the records were made (its runs are trained anew)."""
+    real = mict.sweep.code_version
+
+    def changed(sources=TRAINING_SOURCES):
+        return "changed" if sources == TRAINING_SOURCES else real(sources)
+
+    monkeypatch.setattr(mict.sweep, "code_version", changed)
+    monkeypatch.setattr(mict.config, "code_version", changed)
+
+
+def copy_of_records(swept, tmp_path) -> Path:
+    shutil.copytree(swept[0], tmp_path / "sweeps")
+    return tmp_path / "sweeps"
+
+
+def test_records_that_retrain_bit_for_bit_are_restamped(swept, prepared_root, tmp_path, training_code_changed):
+    folder = copy_of_records(swept, tmp_path)
+    before = load_sweep("kernel", folder)
+    assert len(stale_records("kernel", folder, data=str(prepared_root), **TINY)) == 4
+    restamped = restamp_records("kernel", folder, progress=False, data=str(prepared_root), **TINY)
+    assert restamped == ["mict_k3 seed 0", "mict_k3 seed 1", "frame seed 0", "frame seed 1"]
+    assert stale_records("kernel", folder, data=str(prepared_root), **TINY) == []
+    for arm, records in load_sweep("kernel", folder).items():
+        for old, new in zip(before[arm], records, strict=True):
+            assert all(np.array_equal(old.arrays[name], new.arrays[name]) for name in old.arrays)
+            stamp = new.meta["restamped"][-1]
+            assert (stamp["from"], stamp["to"], stamp["key_from"]) == (old.meta["training_code"], "changed",
+                                                                        old.meta["key"])
+            assert "mict_k3 seed 0, frame seed 0 gave" in stamp["evidence"] and "bit for bit" in stamp["evidence"]
+            assert new.meta["history"] == old.meta["history"] and new.meta["machine"] == old.meta["machine"]
+    assert restamp_records("kernel", folder, progress=False, data=str(prepared_root), **TINY) == []
+
+
+def test_a_run_that_retrains_differently_restamps_nothing(swept, prepared_root, tmp_path, training_code_changed):
+    folder = copy_of_records(swept, tmp_path)
+    record = mict.sweep.read_record(folder, "kernel", "frame", 0)
+    record.arrays["test/clip"] = record.arrays["test/clip"][::-1].copy()
+    mict.sweep.write_record(folder, "kernel", "frame", 0, record)
+    with pytest.raises(ConfigError, match=r"kernel frame seed 0 in .*trains it differently \(its test/clip differ\)"):
+        restamp_records("kernel", folder, progress=False, data=str(prepared_root), **TINY)
+    assert len(stale_records("kernel", folder, data=str(prepared_root), **TINY)) == 4
+    assert not any("restamped" in r.meta for records in load_sweep("kernel", folder).values() for r in records)
+
+
+def test_records_of_another_cpu_are_no_evidence(swept, prepared_root, tmp_path, training_code_changed, capsys):
+    folder = copy_of_records(swept, tmp_path)
+    record = mict.sweep.read_record(folder, "kernel", "mict_k3", 0)
+    mict.sweep.write_record_meta(folder, "kernel", "mict_k3", 0,
+                                 {**record.meta, "machine": {**record.meta["machine"], "cpu": "another CPU"}})
+    with pytest.raises(ConfigError, match="was made on another CPU with .* verify against records made on this CPU"):
+        restamp_records("kernel", folder, progress=False, data=str(prepared_root), **TINY)
+    # the command keys runs without the tiny overrides, so none of these records is its to restamp
+    assert main(["sweep", "kernel", "--out", str(folder), "--restamp", "--no-progress"]) == 1
+    assert "kernel: no record is stale by its training code alone" in capsys.readouterr().out

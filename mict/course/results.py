@@ -22,6 +22,8 @@ BANDS: dict[tuple[str, str], tuple[float, float]] = {
     ("01_data_preparation", "synthetic_videos"): (1141, 1141),
     ("01_data_preparation", "random_split_nn_top1"): (55, 90),
     ("01_data_preparation", "group_split_nn_top1"): (0, 30),
+    # 02: the data loader's fast path makes the clips of torchvision's ops, to the last bit
+    ("02_augmentation", "apply_vs_steps_max_gap"): (0, 0),
     # 03: exact architecture facts, and costs that hold on any CPU
     ("03_architecture", "mict18_v1_steps_T16"): (1, 1),
     ("03_architecture", "mict18_v1_steps_T33"): (3, 3),

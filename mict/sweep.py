@@ -310,25 +310,45 @@ def restamp_records(name: str, folder: str | Path | None = None, *, verify_again
     """
     sweep = get_sweep(name)
     folder, reference = _folder_or_shipped(folder), _folder_or_shipped(verify_against or folder)
-    today = code_version()
-    stale = {}
-    for arm, records in load_sweep(name, folder).items():
-        for record in records:
-            config = sweep.config(sweep.arm(arm), record.seed, profile, **overrides)
-            expected = {**current_versions(config, sweep), "key": config.key(code=record.meta["training_code"]),
-                        "training_code": record.meta["training_code"]}
-            if record.meta["training_code"] != today and all(record.meta.get(k) == v for k, v in expected.items()):
-                stale[(arm, record.seed)] = (record, config.key())
+    stale = _stale_by_training_code_alone(sweep, folder, profile, overrides)
     if not stale:
         return []
-    old = {record.meta["training_code"] for record, _ in stale.values()}
-    here = machine()
-    evidence = []
+    old_code = {record.meta["training_code"] for record, _ in stale.values()}
+    arms = [arm for arm in sweep.arms if any(arm_name == arm.name for arm_name, _ in stale)]
+    evidence = _retrain_identically(sweep, arms, seeds or [0], reference, old_code, profile, progress, overrides)
+    for (arm, seed), (record, key) in stale.items():
+        stamp = {"from": record.meta["training_code"], "to": code_version(), "key_from": record.meta["key"],
+                 "evidence": evidence, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        write_record_meta(folder, name, arm, seed, {**record.meta, "key": key, "training_code": code_version(),
+                                                    "restamped": [*record.meta.get("restamped", []), stamp]})
+    return [f"{arm} seed {seed}" for arm, seed in stale]
+
+
+def _stale_by_training_code_alone(sweep: Sweep, folder: Path, profile: str,
+                                  overrides: dict) -> dict[tuple[str, int], tuple[RunRecord, str]]:
+    """{(arm, seed): (record, today's key)} for the records of `folder` that would be current but
+    for the training code: the same configuration, evaluation code and clip lengths."""
+    stale = {}
+    for arm, records in load_sweep(sweep.name, folder).items():
+        for record in records:
+            config = sweep.config(sweep.arm(arm), record.seed, profile, **overrides)
+            made_by = record.meta["training_code"]
+            expected = {**current_versions(config, sweep), "key": config.key(code=made_by), "training_code": made_by}
+            if made_by != code_version() and all(record.meta.get(k) == v for k, v in expected.items()):
+                stale[(arm, record.seed)] = (record, config.key())
+    return stale
+
+
+def _retrain_identically(sweep: Sweep, arms: list[Arm], seeds: list[int], reference: Path, old_code: set[str],
+                         profile: str, progress: bool | None, overrides: dict) -> str:
+    """Retrain `seeds` of `arms` with today's code and require each run to reproduce its record in
+    `reference`, made by `old_code` on this CPU: the evidence, as a sentence, or ConfigError."""
+    here, checked = machine(), []
     with tempfile.TemporaryDirectory(prefix="mict-restamp-") as scratch:
-        for arm in [a for a in sweep.arms if any(arm_name == a.name for arm_name, _ in stale)]:
-            for seed in seeds if seeds is not None else [0]:
-                stored = read_record(reference, name, arm.name, seed)
-                where = f"{name} {arm.name} seed {seed} in {reference}"
+        for arm in arms:
+            for seed in seeds:
+                stored = read_record(reference, sweep.name, arm.name, seed)
+                where = f"{sweep.name} {arm.name} seed {seed} in {reference}"
                 if stored is None:
                     raise ConfigError(f"{where}: no record to verify today's code against")
                 made_on = stored.meta["machine"]
@@ -336,25 +356,20 @@ def restamp_records(name: str, folder: str | Path | None = None, *, verify_again
                     raise ConfigError(
                         f"{where} was made on {made_on['cpu']} with {made_on['threads']} threads; this machine is "
                         f"{here['cpu']} with {here['threads']}: verify against records made on this CPU "
-                        f"(--verify-against FOLDER), or retrain with `mict sweep {name}`")
-                if stored.meta["training_code"] not in old:
+                        f"(--verify-against FOLDER), or retrain with `mict sweep {sweep.name}`")
+                if stored.meta["training_code"] not in old_code:
                     raise ConfigError(f"{where} was trained by code {stored.meta['training_code']}, not by the "
-                                      f"code {sorted(old)} of the records to restamp")
-                retrained = run_sweep(name, arms=[arm.name], seeds=[seed], folder=scratch, profile=profile,
+                                      f"code {sorted(old_code)} of the records to restamp")
+                retrained = run_sweep(sweep.name, arms=[arm.name], seeds=[seed], folder=scratch, profile=profile,
                                       progress=progress, **overrides)[0]
                 difference = retrains_identically(stored, retrained)
                 if difference is not None:
                     raise ConfigError(f"{where}: today's code trains it differently ({difference}); retrain the "
-                                      f"sweep with `mict sweep {name}` instead")
-                evidence.append(f"{arm.name} seed {seed}")
-    note = (f"retrained by code {today} on {here['cpu']} with {here['threads']} threads: {', '.join(evidence)} "
-            f"gave the probabilities and training histories of their records in {reference.name} bit for bit")
-    for (arm, seed), (record, key) in stale.items():
-        stamp = {"from": record.meta["training_code"], "to": today, "key_from": record.meta["key"], "evidence": note,
-                 "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        write_record_meta(folder, name, arm, seed, {**record.meta, "key": key, "training_code": today,
-                                                    "restamped": [*record.meta.get("restamped", []), stamp]})
-    return [f"{arm} seed {seed}" for arm, seed in stale]
+                                      f"sweep with `mict sweep {sweep.name}` instead")
+                checked.append(f"{arm.name} seed {seed}")
+    return (f"retrained by code {code_version()} on {here['cpu']} with {here['threads']} threads: "
+            f"{', '.join(checked)} gave the probabilities and training histories of their records in "
+            f"{reference.name} bit for bit")
 
 
 # --- Reading -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from torch.utils.data import DataLoader
 
 from mict.data import (
     ClipDataset,
+    CorruptFrameError,
     DataNotPreparedError,
     EvalTransform,
     TrainTransform,
@@ -19,7 +20,7 @@ from mict.data import (
     uniform_clips,
 )
 from mict.data.augment import to_unit_float
-from mict.data.dataset import load_manifest
+from mict.data.dataset import load_manifest, pick_decoded_frames
 
 
 def test_training_sampling_downsamples_then_takes_consecutive_frames():
@@ -204,6 +205,22 @@ def test_test_subset_samplings(prepared_root):
     uniform = ClipDataset(prepared_root, split=2, subset="test", frames=8, crop_size=32, base_size=36,
                           sampling="uniform", clips=3)
     assert uniform[0][0].shape == (3, 3, 8, 32, 32)
+
+
+@pytest.mark.parametrize("indices", [(3, 5, 7, 9), (0, 1, 2, 3), (4,), (0, 2, 4, 0), (1, 1, 1), (2, 4, 8)],
+                         ids=["every 2nd", "consecutive", "one", "looped", "repeated", "uneven"])
+def test_frames_of_a_decoded_store_are_picked_as_indexed(prepared_root, indices):
+    dataset = ClipDataset(prepared_root, split=1, subset="train", frames=4, crop_size=32, base_size=36)
+    folder = dataset._folders[0]
+    store = np.load(folder / "frames.npy")
+    frames = pick_decoded_frames(folder, store, indices)
+    assert torch.equal(frames, torch.from_numpy(store[list(indices)]).permute(0, 3, 1, 2))
+    assert frames.shape == (len(indices), 3, *store.shape[1:3])
+    steps = {b - a for a, b in zip(indices, indices[1:], strict=False)}
+    evenly_spaced = len(steps) <= 1 and all(step > 0 for step in steps)
+    assert np.shares_memory(frames.numpy(), store) == evenly_spaced  # a view, never a copy, when it can be
+    with pytest.raises(CorruptFrameError, match="frames.npy of video"):
+        pick_decoded_frames(folder, store, (len(store) - 1, len(store), len(store) + 1))
 
 
 def test_dataset_errors_are_explained(prepared_root, tmp_path):

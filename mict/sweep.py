@@ -329,13 +329,11 @@ def _stale_by_training_code_alone(sweep: Sweep, folder: Path, profile: str,
     """{(arm, seed): (record, today's key)} for the records of `folder` that would be current but
     for the training code: the same configuration, evaluation code and clip lengths."""
     stale = {}
-    for arm, records in load_sweep(sweep.name, folder).items():
-        for record in records:
-            config = sweep.config(sweep.arm(arm), record.seed, profile, **overrides)
-            made_by = record.meta["training_code"]
-            expected = {**current_versions(config, sweep), "key": config.key(code=made_by), "training_code": made_by}
-            if made_by != code_version() and all(record.meta.get(k) == v for k, v in expected.items()):
-                stale[(arm, record.seed)] = (record, config.key())
+    for arm, record, config, today in _records_beside_today(sweep, folder, profile, overrides):
+        made_by = record.meta["training_code"]
+        expected = {**today, "key": config.key(code=made_by), "training_code": made_by}
+        if made_by != today["training_code"] and all(record.meta.get(k) == v for k, v in expected.items()):
+            stale[(arm, record.seed)] = (record, today["key"])
     return stale
 
 
@@ -400,15 +398,21 @@ def stale_records(name: str, folder: str | Path | None = None, profile: str = "q
 
     Each record's configuration is rebuilt from the sweep's definition, not from what the record
     says, so a changed default or a changed arm makes its records stale too."""
-    sweep = get_sweep(name)
     stale = []
-    for arm, records in load_sweep(name, folder).items():
-        for record in records:
-            expected = current_versions(sweep.config(sweep.arm(arm), record.seed, profile, **overrides), sweep)
-            changed = [k for k, v in expected.items() if record.meta.get(k) != v]
-            if changed:
-                stale.append(f"{arm} seed {record.seed}: {', '.join(changed)} changed")
+    for arm, record, _, expected in _records_beside_today(get_sweep(name), folder, profile, overrides):
+        changed = [k for k, v in expected.items() if record.meta.get(k) != v]
+        if changed:
+            stale.append(f"{arm} seed {record.seed}: {', '.join(changed)} changed")
     return stale
+
+
+def _records_beside_today(sweep: Sweep, folder: str | Path | None, profile: str, overrides: dict):
+    """(arm, record, its configuration, what today's code would record for it) for each record of
+    `sweep` in `folder`. The configuration is rebuilt from the sweep's definition, not read back."""
+    for arm, records in load_sweep(sweep.name, folder).items():
+        for record in records:
+            config = sweep.config(sweep.arm(arm), record.seed, profile, **overrides)
+            yield arm, record, config, current_versions(config, sweep)
 
 
 def missing_records(name: str, folder: str | Path | None = None) -> list[str]:

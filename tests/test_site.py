@@ -77,9 +77,10 @@ def test_a_notebook_that_ended_in_an_error_is_not_published(tmp_path):
 
 def test_repository_links_become_site_links():
     text = rewrite_links("[02](notebooks/02_augmentation.py), [refs](data/reference/README.md), "
-                         "[code](mict/models/), [web](https://example.org), ![f](figures/a.png)")
-    assert text == ("[02](notebooks/02_augmentation.ipynb), [refs](reference.md), code (`mict/models/`), "
-                    "[web](https://example.org), ![f](figures/a.png)")
+                         "[speed](PERFORMANCE.md), [code](mict/models/), [web](https://example.org), "
+                         "![f](figures/a.png)")
+    assert text == ("[02](notebooks/02_augmentation.ipynb), [refs](reference.md), [speed](performance.md), "
+                    "code (`mict/models/`), [web](https://example.org), ![f](figures/a.png)")
 
 
 def test_without_an_executed_course_make_site_says_to_run_make_course(tmp_path, monkeypatch):
@@ -197,3 +198,5 @@ def test_the_landing_and_running_pages(pages):
     running = _page(crawled, "running.html").text
     for command in ("make course", "make lab", "make site", "mict train --profile full"):
         assert command in running, f"running.html does not say `{command}`"
+    assert "performance.html" in linked, "index.html does not link the speed measurements"
+    assert "mict bench-train --steps 40" in _page(crawled, "performance.html").text

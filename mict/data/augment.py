@@ -86,12 +86,6 @@ def denormalize(clip: torch.Tensor) -> torch.Tensor:
     return ((frames * _STD + _MEAN).clamp(0, 1) * 255).round().to(torch.uint8)
 
 
-def greyscale(clip: torch.Tensor) -> torch.Tensor:
-    """The luma of a float T×3×H×W clip, T×1×H×W, as torchvision's `rgb_to_grayscale` computes it."""
-    red, green, blue = clip.unbind(dim=-3)
-    return red.mul(0.2989).add_(green, alpha=0.587).add_(blue, alpha=0.114).unsqueeze(dim=-3)
-
-
 def blend_(clip: torch.Tensor, other: torch.Tensor, ratio: float) -> torch.Tensor:
     """`clip` ← ratio·clip + (1 − ratio)·other, clamped to [0, 1]: torchvision's blend, in place."""
     ratio = float(ratio)
@@ -105,9 +99,9 @@ def adjust_colour_(clip: torch.Tensor, params: ClipAugmentation) -> torch.Tensor
     `adjust_contrast` on float tensors, in their order, without a new clip for each step:
     allocating and filling fresh memory five times costs the loader more than the arithmetic.
     """
-    blend_(clip, greyscale(clip), params.saturation)
+    blend_(clip, TF.rgb_to_grayscale(clip), params.saturation)
     clip.mul_(float(params.brightness)).clamp_(0, 1.0)
-    return blend_(clip, greyscale(clip).mean(dim=(-3, -2, -1), keepdim=True), params.contrast)
+    return blend_(clip, TF.rgb_to_grayscale(clip).mean(dim=(-3, -2, -1), keepdim=True), params.contrast)
 
 
 class TrainTransform:

@@ -48,7 +48,14 @@ from torch import nn
 
 import mict.course
 from mict import reference
-from mict.bench import add_relative_fps, benchmark_model, benchmark_models, format_table, measure_latency
+from mict.bench import (
+    add_relative_fps,
+    benchmark_model,
+    benchmark_models,
+    format_table,
+    matmul_rate,
+    measure_latency,
+)
 from mict.course.analysis.trace import (
     distance_from_the_2d_network,
     flops_by_layer,
@@ -313,10 +320,14 @@ save_figure(viz.plot_temporal_lengths(temporal_lengths(networks, (16, 33))), "03
 
 # %%
 measure = dict(frames=16, size=160, warmup=BENCH_WARMUP, memory=False)
-ours = benchmark_models(["mict_resnet18", "mict_resnet34", "resnet3d_18", "frame_resnet18"], runs=BENCH_RUNS, **measure)
-theirs = benchmark_models(["r3d_18", "mc3_18", "r2plus1d_18"], runs=TORCHVISION_RUNS, **measure)
+matmul = matmul_rate()  # this CPU's float32 matrix product, GFLOP/s: the `of_matmul` column's yardstick
+ours = benchmark_models(["mict_resnet18", "mict_resnet34", "resnet3d_18", "frame_resnet18"], runs=BENCH_RUNS,
+                        matmul_gflop_per_s=matmul, **measure)
+theirs = benchmark_models(["r3d_18", "mc3_18", "r2plus1d_18"], runs=TORCHVISION_RUNS, matmul_gflop_per_s=matmul,
+                          **measure)
 costs = pd.concat([ours, theirs], ignore_index=True)
 add_relative_fps(costs, "resnet3d_18")
+costs.attrs["matmul_gflop_per_s"] = matmul
 reported = reference.architectures().query("first_kernel == 7").set_index("model")
 costs["reported_params_millions"] = costs["model"].map(reported["params_millions"])
 costs["reported_fps"] = costs["model"].map(reported["fps"])  # Titan RTX, from the original's README
@@ -337,6 +348,9 @@ results.record("frame_vs_mict_flops_ratio",
 fps_ratio = results.record("mict_vs_3d_fps_ratio",
                            by_model.loc["mict_resnet18", "frames_per_s"] / by_model.loc["resnet3d_18", "frames_per_s"])
 print(f"3D-ResNet-18 / MiCT-ResNet-18: {flops_ratio:.2f}× the FLOPs; MiCT runs {fps_ratio:.1f}× the frames/s")
+use_ratio = results.record("r3d_vs_resnet3d_of_matmul_ratio",
+                           by_model.loc["r3d_18", "of_matmul"] / by_model.loc["resnet3d_18", "of_matmul"])
+print(f"torchvision's r3d_18 does its arithmetic {use_ratio:.1f}× as fast as the 3D-ResNet-18")
 save_figure(viz.plot_model_costs(costs), "03_model_costs")
 
 # %% [markdown]
@@ -355,17 +369,21 @@ print(f"the stem's k×7×7 3D convolution: {stem_share:.0f}% of MiCT-ResNet-18's
 layer_flops.round(2)
 
 # %% [markdown]
-# **Frames/s** differ much more than FLOPs: on a CPU at batch 1, MiCT-ResNet-18 runs about 2.7×
-# the frames/s of the 3D-ResNet-18 (on a quiet 2-core machine; the ratio printed above is this
-# run's) for 1/1.3 of its FLOPs.
+# **Frames/s** differ much more than FLOPs: on a CPU at batch 1, MiCT-ResNet-18 runs several times
+# the frames/s of the 3D-ResNet-18 (the ratio printed above is this run's; it depends on the CPU)
+# for 1/1.3 of its FLOPs. The table's `gflop_per_s` column says how fast each network does its
+# arithmetic, and `of_matmul` sets that against the fastest arithmetic this CPU has, a large float32
+# matrix product (its rate is printed under the table). Two all-3D networks sit far apart there:
+# torchvision's `r3d_18` does its arithmetic faster than our 3D-ResNet-18 (the ratio printed above).
 # Part of the gap is not arithmetic at all but *which kernel PyTorch picks*. On the CPU, a
 # convolution with kernels no larger than 3 at batch 1 goes to oneDNN (the fast library) only when
 # its input is large enough (N·C·T·H > 20,480, a heuristic in PyTorch's `use_mkldnn`); smaller
 # ones run on a slower native kernel. All of the 3D-ResNet's 3×3×3 convolutions pad inside the
 # convolution (`padding=1`) and fall under the threshold. MiCT's 2D layers see a batch of frames
 # (N·T > 1 in every stage but the last), which goes to oneDNN, and its large 3D convolutions pad *first*
-# (`pad_space_and_time_end`), so they see a slightly larger input and go to oneDNN too. The same
-# arithmetic, timed both ways, on layer1's input:
+# (`pad_space_and_time_end`), so they see a slightly larger input and go to oneDNN too; so do most
+# of torchvision's `r3d_18` layers, whose stem keeps 80×80 maps. The same arithmetic, timed both
+# ways, on layer1's input:
 
 # %%
 x = torch.randn(1, 64, 8, 40, 40)  # layer1's input for a 16×160×160 clip: 1·64·8·40 = 20,480
@@ -386,7 +404,8 @@ pd.DataFrame({"median ms per clip": {name: 1e3 * statistics.median(measure_laten
 # FLOPs ratio (1.1–1.3× on a quiet 2-core machine, against 1.33× in FLOPs):
 
 # %%
-batch2 = benchmark_models(["mict_resnet18", "resnet3d_18"], batch=2, runs=BENCH_RUNS, **measure)
+batch2 = benchmark_models(["mict_resnet18", "resnet3d_18"], batch=2, runs=BENCH_RUNS, matmul_gflop_per_s=matmul,
+                          **measure)
 ratio2 = results.record("mict_vs_3d_fps_ratio_batch2", batch2["frames_per_s"].iloc[0] / batch2["frames_per_s"].iloc[1])
 print(f"batch 2: MiCT-ResNet-18 runs {ratio2:.2f}× the frames/s of the 3D-ResNet-18 (batch 1: {fps_ratio:.2f}×)")
 batch2[["model", "batch", "gflops_per_clip", "latency_ms", "frames_per_s", "relative_fps"]].round(2)

@@ -36,10 +36,28 @@ def test_benchmark_returns_sane_numbers():
     assert mict["latency_ms"] > 0
     assert math.isclose(mict["frames_per_s"], 8 / (mict["latency_ms"] / 1e3), rel_tol=1e-6)
     assert math.isclose(mict["clips_per_s"] * 8, mict["frames_per_s"], rel_tol=1e-6)
+    assert math.isclose(mict["gflop_per_s"], mict["gflops_per_clip"] * mict["clips_per_s"], rel_tol=1e-6)
+    assert table.attrs["matmul_gflop_per_s"] > 0  # measured, since not given
+    assert math.isclose(mict["of_matmul"], mict["gflop_per_s"] / table.attrs["matmul_gflop_per_s"], rel_tol=1e-6)
     # at least the weights and the input are resident
     weights_mb = mict["params"] * 4 / 2**20
     assert mict["peak_memory_mb"] > weights_mb
-    assert "relative_fps" in format_table(table)
+    assert "relative_fps" in format_table(table) and "peak_memory_mb: weights + input" in format_table(table)
+
+
+def test_the_matmul_rate_counts_two_flops_per_multiply_add_over_the_median_pass(monkeypatch):
+    import mict.bench.models as bench_models
+
+    monkeypatch.setattr(bench_models, "measure_latency", lambda *args, **kwargs: [0.5, 0.25, 2.0])
+    assert bench_models.matmul_rate(size=64) == pytest.approx(2 * 64**3 / 0.5 / 1e9)
+
+
+def test_the_table_names_the_matmul_rate_it_compares_with():
+    table = benchmark_models(["frame_resnet18"], width=8, num_classes=5, frames=4, size=32, runs=1, warmup=0,
+                             memory=False, matmul_gflop_per_s=400.0)
+    assert table["of_matmul"].iloc[0] == pytest.approx(table["gflop_per_s"].iloc[0] / 400.0)
+    assert "this device's float32 matrix product, 400 GFLOP/s" in format_table(table)
+    assert "peak_memory_mb:" not in format_table(table)  # not measured, so not explained
 
 
 def test_relative_fps_divides_by_the_baseline_models_frames_per_second():

@@ -10,6 +10,7 @@ from .models import (
     compile_for_inference,
     count_flops,
     format_table,
+    matmul_rate,
     measure_latency,
     peak_memory_bytes,
 )
@@ -18,7 +19,7 @@ from .training import loader_operators, model_step_operators, training_throughpu
 
 __all__ = [
     "MEMORY_NOTE", "add_relative_fps", "benchmark_model", "benchmark_models", "compile_for_inference",
-    "count_flops", "data_throughput", "format_table", "loader_operators", "measure_latency",
+    "count_flops", "data_throughput", "format_table", "loader_operators", "matmul_rate", "measure_latency",
     "model_step_operators",
     "original_pil_clip", "peak_memory_bytes", "prepare_throughput", "training_throughput", "ucf_like_videos",
 ]

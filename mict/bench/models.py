@@ -6,6 +6,7 @@ Numbers, not impressions: every figure in the course's comparison tables comes f
 
 import contextlib
 import copy
+import functools
 import json
 import os
 import statistics
@@ -51,6 +52,19 @@ def measure_latency(model: nn.Module, clip: torch.Tensor, runs: int = 20, warmup
             synchronize(device)
             times.append(time.perf_counter() - start)
     return times
+
+
+def matmul_rate(device: str | torch.device = "cpu", size: int = 2048, runs: int = 5, warmup: int = 1) -> float:
+    """GFLOP/s of a float32 size×size matrix product on `device`, the best-tuned kernel it has.
+
+    A model's own GFLOP/s against this rate says how much of the device's arithmetic speed the model
+    uses, and so how much any change of layout or kernel could still gain.
+    """
+    device = resolve_device(device)
+    generator = torch.Generator().manual_seed(0)
+    left, right = (torch.randn(size, size, generator=generator).to(device) for _ in range(2))
+    seconds = statistics.median(measure_latency(functools.partial(torch.mm, left), right, runs=runs, warmup=warmup))
+    return 2 * size**3 / seconds / 1e9
 
 
 def compile_for_inference(model: nn.Module, clip: torch.Tensor):
@@ -154,6 +168,7 @@ def benchmark_model(
         "latency_ms": latency * 1e3,
         "latency_iqr_ms": _iqr(times) * 1e3,
         "clips_per_s": batch / latency,
+        "gflop_per_s": flops / latency / 1e9,
         "frames_per_s": batch * frames / latency,
         "peak_memory_mb": peak_memory_bytes(model, clip) / 2**20 if memory else float("nan"),
         "batch": batch,
@@ -182,6 +197,7 @@ def benchmark_models(
     baseline: str | None = None,
     original_layout: bool = False,
     compiled: bool = False,
+    matmul_gflop_per_s: float | None = None,
     **measure_options,
 ) -> pd.DataFrame:
     """Measure several models under identical conditions; one row each.
@@ -194,6 +210,8 @@ def benchmark_models(
     time into the batch a transpose and a copy (row '<name> (original layout)'). With `compiled`, every
     row is measured again through `compile_for_inference` (rows '<name> (compiled)', '<name> (original
     layout, compiled)').
+    `of_matmul` is each row's GFLOP/s over the device's float32 matrix-multiply rate (`matmul_rate`,
+    measured here unless `matmul_gflop_per_s` gives it, say to share one measure between tables).
     """
     rows = []
     for name in names:
@@ -215,6 +233,10 @@ def benchmark_models(
                                         **measure_options))
     table = pd.DataFrame(rows)
     add_relative_fps(table, baseline)
+    if matmul_gflop_per_s is None:
+        matmul_gflop_per_s = matmul_rate(measure_options.get("device", "cpu"))
+    table["of_matmul"] = table["gflop_per_s"] / matmul_gflop_per_s
+    table.attrs["matmul_gflop_per_s"] = matmul_gflop_per_s
     table.attrs["memory_note"] = MEMORY_NOTE.get(table["device"].iloc[0], MEMORY_NOTE["cpu"])
     return table
 
@@ -240,11 +262,13 @@ def format_table(table: pd.DataFrame) -> str:
     shown = table.copy()
     shown["params"] = (shown["params"] / 1e6).map("{:.2f}M".format)
     columns = [
-        "model", "params", "gflops_per_clip", "latency_ms", "frames_per_s", "clips_per_s",
-        "peak_memory_mb", "relative_fps",
+        "model", "params", "gflops_per_clip", "latency_ms", "frames_per_s", "clips_per_s", "gflop_per_s",
+        "of_matmul", "peak_memory_mb", "relative_fps",
     ]
     if "relative_fps" in shown:
         shown["relative_fps"] = shown["relative_fps"].map("{:.2f}×".format)
+    if "of_matmul" in shown:
+        shown["of_matmul"] = shown["of_matmul"].map("{:.0%}".format)
     text = shown[[c for c in columns if c in shown]].to_string(index=False, float_format="{:.1f}".format)
     first = table.iloc[0]
     header = (
@@ -254,6 +278,9 @@ def format_table(table: pd.DataFrame) -> str:
     footer = []
     if "baseline" in table.attrs:
         footer.append(f"relative_fps: frames/s over {table.attrs['baseline']}")
-    if "memory_note" in table.attrs:
+    if "matmul_gflop_per_s" in table.attrs:
+        footer.append(f"gflop_per_s: FLOPs of a pass over its median latency; of_matmul: that over this "
+                      f"device's float32 matrix product, {table.attrs['matmul_gflop_per_s']:.0f} GFLOP/s")
+    if "memory_note" in table.attrs and table.get("peak_memory_mb", pd.Series(dtype=float)).notna().any():
         footer.append(f"peak_memory_mb: {table.attrs['memory_note']}")
     return "\n".join([header, text, *footer])

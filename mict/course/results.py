@@ -36,6 +36,7 @@ BANDS: dict[tuple[str, str], tuple[float, float]] = {
     ("03_architecture", "mict18_k5_params"): (16_032_869, 16_032_869),
     ("03_architecture", "resnet3d_vs_mict_flops_ratio"): (1.30, 1.36),
     ("03_architecture", "mict_vs_3d_fps_ratio"): (1.0, 20),
+    ("03_architecture", "r3d_vs_resnet3d_of_matmul_ratio"): (1.0, 20),
     ("03_architecture", "inflation_max_relative_gap_unreached"): (0, 1e-4),
     ("03_architecture", "frame_vs_mict_flops_ratio"): (1.15, 1.20),
     ("03_architecture", "mict18_stem_3d_flops_share"): (53, 54),

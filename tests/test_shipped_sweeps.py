@@ -63,7 +63,7 @@ def test_the_other_cpu_familys_records_are_the_same_runs_by_the_same_code(name):
     assert versions_by_run(other_cpu_dir(), name) == versions_by_run(None, name), (
         f"data/sweeps-intel-xeon/{name} no longer holds the runs of data/sweeps/{name} made by the same code: "
         f"train it again on an Intel Xeon (`mict sweep all --out data/sweeps-intel-xeon`), or remove it and "
-        f"what notebooks 05 and 06 and the README say about it")
+        f"what notebooks 05 and 06, the README and SWEEPS.md say about it")
 
 
 @pytest.mark.parametrize("name", list(SWEEPS))
@@ -71,4 +71,4 @@ def test_both_cpu_families_records_draw_the_same_findings(name):
     findings = findings_on_both(name, load_sweep(name), load_sweep(name, other_cpu_dir()))
     assert len(findings) and findings["same finding"].all(), (
         f"the two CPU families' records of {name} draw different findings:\n{findings.to_string()}\n"
-        f"notebooks 05 and 06 and the README say they draw the same")
+        f"notebooks 05 and 06, the README and SWEEPS.md say they draw the same")

@@ -77,9 +77,10 @@ def test_a_notebook_that_ended_in_an_error_is_not_published(tmp_path):
 
 def test_repository_links_become_site_links():
     text = rewrite_links("[02](notebooks/02_augmentation.py), [refs](data/reference/README.md), "
-                         "[speed](PERFORMANCE.md), [code](mict/models/), [web](https://example.org), "
+                         "[speed](PERFORMANCE.md), [sweeps](SWEEPS.md), [code](mict/models/), [web](https://example.org), "
                          "![f](figures/a.png)")
     assert text == ("[02](notebooks/02_augmentation.ipynb), [refs](reference.md), [speed](performance.md), "
+                    "[sweeps](sweeps.md), "
                     "code (`mict/models/`), [web](https://example.org), ![f](figures/a.png)")
 
 
@@ -200,3 +201,5 @@ def test_the_landing_and_running_pages(pages):
         assert command in running, f"running.html does not say `{command}`"
     assert "performance.html" in linked, "index.html does not link the speed measurements"
     assert "mict bench-train --steps 40" in _page(crawled, "performance.html").text
+    assert "sweeps.html" in linked, "index.html does not link the shipped sweeps' account"
+    assert "Why ten seeds for five arms" in _page(crawled, "sweeps.html").text

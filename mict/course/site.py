@@ -10,7 +10,7 @@ configuration in site/conf.py into build/site/:
   note (their default state is a saved figure just below);
 * the recorded results against their CI bands (`mict.course.BANDS`);
 * a page from each Markdown file of `EXTRA_PAGES`: the notebooks' conventions, the original's
-  reference figures, the speed measurements.
+  reference figures, the shipped sweeps' account, the speed measurements.
 
 Only changed files are rewritten, so Sphinx rebuilds only what changed.
 """
@@ -36,7 +36,7 @@ RUNNING_SECTIONS = ("Two commands", "UCF-101 on a GPU", "The course website")
 RESULTS_SECTION = "What CI checks"
 #: Repository files that become pages of their own, and where.
 EXTRA_PAGES = {"notebooks/README.md": "conventions.md", "data/reference/README.md": "reference.md",
-               "PERFORMANCE.md": "performance.md"}
+               "PERFORMANCE.md": "performance.md", "SWEEPS.md": "sweeps.md"}
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 SAVED_FIGURE = re.compile(r"^saved \S+/([\w.-]+)\.png$")
@@ -146,7 +146,7 @@ def rewrite_links(markdown: str) -> str:
 
 def landing_page(title: str, intro: str, sections: list[tuple[str, str]]) -> str:
     toctrees = [("The course", [f"notebooks/{name}" for name in NOTEBOOKS]),
-                ("About", ["results", "running", "performance", "conventions", "reference"])]
+                ("About", ["results", "running", "sweeps", "performance", "conventions", "reference"])]
     trees = "".join(f"```{{toctree}}\n:hidden:\n:caption: {caption}\n\n" + "\n".join(entries) + "\n```\n\n"
                     for caption, entries in toctrees)
     body = "".join(f"## {t}\n{text}" for t, text in sections)

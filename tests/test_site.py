@@ -77,8 +77,8 @@ def test_a_notebook_that_ended_in_an_error_is_not_published(tmp_path):
 
 def test_repository_links_become_site_links():
     text = rewrite_links("[02](notebooks/02_augmentation.py), [refs](data/reference/README.md), "
-                         "[speed](PERFORMANCE.md), [sweeps](SWEEPS.md), [code](mict/models/), [web](https://example.org), "
-                         "![f](figures/a.png)")
+                         "[speed](PERFORMANCE.md), [sweeps](SWEEPS.md), [code](mict/models/), "
+                         "[web](https://example.org), ![f](figures/a.png)")
     assert text == ("[02](notebooks/02_augmentation.ipynb), [refs](reference.md), [speed](performance.md), "
                     "[sweeps](sweeps.md), "
                     "code (`mict/models/`), [web](https://example.org), ![f](figures/a.png)")

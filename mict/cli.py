@@ -281,7 +281,8 @@ def _bench_train(args: argparse.Namespace) -> int:
         operators = model_step_operators(_config_from_args(args), top=args.operators)
         print(f"\nthe model step: {operators.attrs['step_ms']:.0f} ms, "
               f"{operators.attrs['gflop_per_step']:.1f} GFLOP forward and backward, "
-              f"{operators.attrs['gflop_per_s']:.0f} GFLOP/s; its slowest operators:")
+              f"{operators.attrs['gflop_per_s']:.0f} GFLOP/s ({operators.attrs['of_matmul']:.0%} of this CPU's "
+              f"float32 matrix product, {operators.attrs['matmul_gflop_per_s']:.0f} GFLOP/s); its slowest operators:")
         print(operators.to_string(index=False, formatters={"ms per step": "{:.1f}".format,
                                                            "calls per step": "{:.0f}".format,
                                                            "of the step": "{:.0%}".format}))

@@ -184,6 +184,7 @@ def test_the_model_step_profile_names_its_slowest_operators_and_counts_backward_
     # backward costs about twice the forward pass, less the input gradient of the first layers
     assert 2 * forward < table.attrs["gflop_per_step"] <= 3 * forward
     assert table.attrs["gflop_per_s"] == pytest.approx(table.attrs["gflop_per_step"] / table.attrs["step_ms"] * 1000)
+    assert table.attrs["of_matmul"] == pytest.approx(table.attrs["gflop_per_s"] / table.attrs["matmul_gflop_per_s"])
 
 
 def test_the_loader_profile_accounts_for_every_microsecond_of_a_clip(prepared_root):

@@ -21,6 +21,7 @@ from ..models import get_model
 from ..optim import build_optimizer
 from ..runtime import autocast_dtype
 from ..train import optimisation_step
+from .models import matmul_rate
 
 
 def training_throughput(config: TrainConfig, *, steps: int = 60, warmup: int = 3, rounds: int = 3) -> pd.DataFrame:
@@ -170,8 +171,9 @@ def model_step_operators(config: TrainConfig, *, classes: int = 10, steps: int =
 
     `attrs['step_ms']` is the median step time, measured without the profiler; `attrs['gflop_per_step']`
     the arithmetic of its forward and backward passes (`torch.utils.flop_counter`, a multiply-add
-    counts 2), and `attrs['gflop_per_s']` their ratio: set beside the CPU's peak, it says how much a
-    faster kernel could still win, as against doing less arithmetic.
+    counts 2), and `attrs['gflop_per_s']` their ratio. `attrs['of_matmul']` sets that beside the CPU's
+    float32 matrix product (`matmul_rate`): it says how much a faster kernel could still win, as against
+    doing less arithmetic.
     """
     step, clips, labels = _model_step(config, classes)
     for _ in range(warmup):
@@ -193,6 +195,8 @@ def model_step_operators(config: TrainConfig, *, classes: int = 10, steps: int =
     table = pd.DataFrame(rows).sort_values("ms per step", ascending=False).head(top).reset_index(drop=True)
     table.attrs.update(step_ms=step_ms, gflop_per_step=counter.get_total_flops() / 1e9)
     table.attrs["gflop_per_s"] = table.attrs["gflop_per_step"] / (step_ms / 1000)
+    table.attrs["matmul_gflop_per_s"] = matmul_rate()
+    table.attrs["of_matmul"] = table.attrs["gflop_per_s"] / table.attrs["matmul_gflop_per_s"]
     return table
 
 

@@ -16,7 +16,7 @@ from . import paths
 from .code_version import code_version
 from .data.synth import PRESETS as SYNTHETIC_DATASETS
 from .errors import ConfigError
-from .models import TEMPORAL_KERNELS, TEMPORAL_STRIDES, list_models, model_spec
+from .models import MIN_FRAME_SIZE, TEMPORAL_KERNELS, TEMPORAL_STRIDES, list_models, model_spec
 from .runtime import AMP_MODES
 
 PROFILES = ("quick", "full")
@@ -49,7 +49,8 @@ class TrainConfig:
                                       "that differ only in speed", choices=tuple(SYNTHETIC_DATASETS))
     split: int = option(1, "UCF-101 split: which groups are tested", choices=(1, 2, 3))
     frames: int = option(16, "frames per training clip", minimum=1)
-    crop_size: int = option(48, "side of the square training crop, in pixels", minimum=1)
+    crop_size: int = option(48, "side of the square training crop, in pixels (the networks downsample "
+                                "space by 32)", minimum=MIN_FRAME_SIZE)
     base_size: int = option(54, "height of the frames crops are taken from (the synthetic frames are "
                                 "prepared at it, so loading never resizes)", minimum=1)
     hflip: bool = option(False, "random horizontal flips (off in the quick profile: a flip would swap "

@@ -35,5 +35,9 @@ class DataError(MictError, ValueError):
     """A prepared dataset is inconsistent or lacks what was asked of it."""
 
 
+class ClipShapeError(MictError, ValueError):
+    """A clip batch whose shape a video model cannot take: wrong axes, no frames, frames too small."""
+
+
 class DataNotPreparedError(MictError, FileNotFoundError):
     """The frames or the manifest are not there; the message says which command makes them."""

@@ -11,8 +11,8 @@ from mict.cli import main
 from mict.config import make_config
 from mict.data import ClipDataset, CorruptFrameError, prepare_dataset, read_frames
 from mict.data.prepare import frames_decode
-from mict.errors import CheckpointError
-from mict.models import read_checkpoint
+from mict.errors import CheckpointError, ConfigError
+from mict.models import get_model, read_checkpoint
 from mict.train import train
 
 
@@ -48,6 +48,23 @@ def test_empty_and_missing_checkpoints(tmp_path, capsys, content, message):
         path.write_bytes(content)
     assert main(["test", "--checkpoint", str(path)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_frames_too_small_for_the_networks_get_a_one_line_error(capsys):
+    assert main(["speed", "--model", "frame_resnet18", "--width", "8", "--frames", "2", "--size", "16",
+                 "--runs", "1", "--warmup", "0", "--no-memory"]) == 2
+    err = capsys.readouterr().err
+    assert "mict speed: error: frames of 16×16 are too small" in err and "at least 32" in err
+    assert "Traceback" not in err
+    with pytest.raises(ValueError, match="too small"):  # a library caller still gets a ValueError
+        get_model("frame_resnet18", width=8, num_classes=3)(torch.zeros(1, 3, 2, 16, 16))
+
+
+def test_a_training_crop_too_small_for_the_networks_is_refused_before_training(capsys):
+    with pytest.raises(ConfigError, match="crop_size must be at least 32, got 16"):
+        make_config("quick", crop_size=16)
+    assert main(["train", "--crop-size", "16"]) == 2
+    assert "crop_size must be at least 32, got 16" in capsys.readouterr().err
 
 
 def test_a_bug_is_not_dressed_up_as_a_user_error(monkeypatch):

@@ -4,7 +4,7 @@ Architectures (`mict_resnet`, `resnet3d`, `frame_resnet`), the tensor layout hel
 share (`layout`), weights kept apart from them (`weights`), and the registry (`registry`).
 """
 
-from .common import check_clip
+from .common import MIN_FRAME_SIZE, check_clip
 from .frame_resnet import FrameResNet, frame_resnet18, frame_resnet34
 from .layout import fold_time_into_batch, pad_space_and_time_end, unfold_time_from_batch
 from .mict_resnet import (
@@ -32,6 +32,7 @@ from .weights import (
 
 __all__ = [
     "FAMILIES",
+    "MIN_FRAME_SIZE",
     "FrameResNet",
     "MiCTResNet",
     "MiCTStage",

@@ -4,6 +4,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock as BasicBlock2d
 
+from ..errors import ClipShapeError
 from .layout import to_channels_last
 
 #: BasicBlocks per stage for each ResNet depth.
@@ -42,7 +43,7 @@ def add_stages(model: nn.Module, depth: int, width: int, make_stage) -> int:
 
 
 def check_clip(clip: torch.Tensor) -> None:
-    """Raise a ValueError that says what a video model expects, before a cryptic conv error."""
+    """Raise a ClipShapeError (a ValueError) that says what a video model expects, before a cryptic conv error."""
     if not isinstance(clip, torch.Tensor):
         raise TypeError(f"expected a tensor of shape N×3×T×H×W, got {type(clip).__name__}")
     if clip.dim() != 5 or clip.shape[1] != 3:
@@ -51,15 +52,15 @@ def check_clip(clip: torch.Tensor) -> None:
             hint = " (a single clip? add the batch dimension with clip.unsqueeze(0))"
         elif clip.dim() == 5 and clip.shape[2] == 3:
             hint = " (channels and time look swapped: use clip.transpose(1, 2))"
-        raise ValueError(
+        raise ClipShapeError(
             f"expected a clip batch of shape N×3×T×H×W (batch, RGB, time, height, width), "
             f"got shape {tuple(clip.shape)}{hint}"
         )
     t, h, w = clip.shape[2:]
     if t < 1:
-        raise ValueError("the clip has no frames (T = 0); T ≥ 1 is required")
+        raise ClipShapeError("the clip has no frames (T = 0); T ≥ 1 is required")
     if h < MIN_FRAME_SIZE or w < MIN_FRAME_SIZE:
-        raise ValueError(
+        raise ClipShapeError(
             f"frames of {h}×{w} are too small: the network downsamples space by 32, "
             f"so height and width must be at least {MIN_FRAME_SIZE}"
         )

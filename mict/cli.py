@@ -406,7 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     speed = commands.add_parser(
         "speed",
         help="parameters, FLOPs, latency, frames/s and memory of one or more models",
-        description="Benchmark models on random clips (the original's test_speed.py used 1×3×16×160×160).",
+        description="Benchmark models on random clips (the original's test_speed.py used 1×3×16×160×160). "
+                    "Each model's GFLOP/s is also set against this device's float32 matrix product "
+                    "(of_matmul): how much of its arithmetic speed the model uses.",
     )
     speed.add_argument("--model", action="append", choices=list_models(),
                        help="repeat to compare several (default: mict_resnet18 and resnet3d_18)")

@@ -281,6 +281,6 @@ def format_table(table: pd.DataFrame) -> str:
     if "matmul_gflop_per_s" in table.attrs:
         footer.append(f"gflop_per_s: FLOPs of a pass over its median latency; of_matmul: that over this "
                       f"device's float32 matrix product, {table.attrs['matmul_gflop_per_s']:.0f} GFLOP/s")
-    if "memory_note" in table.attrs and table.get("peak_memory_mb", pd.Series(dtype=float)).notna().any():
+    if "memory_note" in table.attrs and "peak_memory_mb" in table and table["peak_memory_mb"].notna().any():
         footer.append(f"peak_memory_mb: {table.attrs['memory_note']}")
     return "\n".join([header, text, *footer])
